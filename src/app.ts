@@ -1,0 +1,55 @@
+/** The Hono app: /admin for operators, everything else through the guard to the origin. */
+import { Hono } from 'hono';
+import { apiErrorFor } from './actions/errors';
+import { ConfigError, readConfig } from './config';
+import { forward } from './proxy/forward';
+import { resolveOrigin } from './proxy/origin';
+
+export type AppEnv = { Bindings: Cloudflare.Env; Variables: { requestId: string } };
+
+function withHeader(response: Response, name: string, value: string): Response {
+  try {
+    response.headers.set(name, value);
+    return response;
+  } catch {
+    // Immutable headers (a Response straight from fetch): copy, keeping the body stream as it is.
+    const copy = new Response(response.body, response);
+    copy.headers.set(name, value);
+    return copy;
+  }
+}
+
+export function createApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use('*', async function requestId(c, next) {
+    const id = crypto.randomUUID();
+    c.set('requestId', id);
+    await next();
+    c.res = withHeader(c.res, 'x-guard-request-id', id);
+  });
+
+  // Operator API: issue #5. Until it exists the whole route is closed, as it is with no token configured.
+  app.all('/admin', (c) => c.json({ error: { message: 'Not found' } }, 404));
+  app.all('/admin/*', (c) => c.json({ error: { message: 'Not found' } }, 404));
+
+  app.all('*', async function proxy(c) {
+    const config = readConfig(c.env);
+    const url = new URL(c.req.url);
+    const origin = resolveOrigin(config, url);
+    if (!origin.ok) return apiErrorFor(c.req.raw, 'unavailable', origin.message);
+    return forward({ request: c.req.raw, target: origin.target, body: c.req.raw.body, requestId: c.get('requestId') });
+  });
+
+  app.onError(function guardError(err, c) {
+    const id = c.get('requestId') ?? 'unknown';
+    if (err instanceof ConfigError) {
+      console.error(JSON.stringify({ event: 'config_error', requestId: id, message: err.message }));
+      return apiErrorFor(c.req.raw, 'unavailable', `distill-guard is misconfigured: ${err.message}`);
+    }
+    console.error(JSON.stringify({ event: 'guard_error', requestId: id, message: String(err) }));
+    return apiErrorFor(c.req.raw, 'api_error', `distill-guard failed to handle this request (request id ${id}).`);
+  });
+
+  return app;
+}

@@ -1,0 +1,67 @@
+/** Typed, validated view of the Worker's vars. Parsed once per isolate per env object. */
+
+export type GuardMode = 'enforce' | 'shadow' | 'off';
+export type FailMode = 'open' | 'closed';
+
+export interface GuardConfig {
+  /** `null` when unset: the guard refuses to forward rather than guess. */
+  originUrl: string | null;
+  mode: GuardMode;
+  failMode: FailMode;
+  maxBodyBytes: number;
+  inspectBytes: number;
+  stateTimeoutMs: number;
+  retentionDays: number;
+  /** Pause between the mock origin's SSE events, to make streaming visible locally. */
+  mockStreamDelayMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function oneOf<T extends string>(name: string, value: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (value === undefined || value === '') return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new ConfigError(`${name}=${JSON.stringify(value)} is not one of ${allowed.join(', ')}`);
+}
+
+function integer(name: string, value: string | undefined, fallback: number, min = 1): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`${name}=${JSON.stringify(value)} must be an integer >= ${min}`);
+  return n;
+}
+
+function originUrl(value: string | undefined): string | null {
+  const v = value?.trim();
+  if (!v) return null;
+  if (v === 'mock') return 'mock';
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw new ConfigError(`ORIGIN_URL=${JSON.stringify(v)} is not a URL (or "mock")`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('ORIGIN_URL must be http(s)');
+  return url.toString().replace(/\/+$/, '');
+}
+
+const cache = new WeakMap<object, GuardConfig>();
+
+export function readConfig(env: Cloudflare.Env): GuardConfig {
+  const hit = cache.get(env);
+  if (hit) return hit;
+  const config: GuardConfig = {
+    originUrl: originUrl(env.ORIGIN_URL),
+    mode: oneOf('GUARD_MODE', env.GUARD_MODE, ['enforce', 'shadow', 'off'] as const, 'enforce'),
+    failMode: oneOf('FAIL_MODE', env.FAIL_MODE, ['open', 'closed'] as const, 'open'),
+    maxBodyBytes: integer('MAX_BODY_BYTES', env.MAX_BODY_BYTES, 32 * 1024 * 1024),
+    inspectBytes: integer('INSPECT_BYTES', env.INSPECT_BYTES, 1024 * 1024),
+    stateTimeoutMs: integer('STATE_TIMEOUT_MS', env.STATE_TIMEOUT_MS, 50),
+    retentionDays: integer('RETENTION_DAYS', env.RETENTION_DAYS, 30),
+    mockStreamDelayMs: integer('MOCK_STREAM_DELAY_MS', env.MOCK_STREAM_DELAY_MS, 0, 0),
+  };
+  cache.set(env, config);
+  return config;
+}

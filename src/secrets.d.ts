@@ -1,0 +1,13 @@
+// Secrets are not in wrangler.toml, so `wrangler types` cannot see them; declared here once.
+declare namespace Cloudflare {
+  interface Env {
+    /** HMAC key for API-key and content hashes. Required in production. */
+    KEY_PEPPER?: string;
+    /** Bearer token for /admin; with neither this nor ADMIN_TOKENS, /admin answers 404. */
+    ADMIN_TOKEN?: string;
+    /** Named operator tokens: "alice:tok1,bob:tok2". */
+    ADMIN_TOKENS?: string;
+    /** Optional: milliseconds between the mock origin's SSE events (default 0). */
+    MOCK_STREAM_DELAY_MS?: string;
+  }
+}

@@ -92,19 +92,33 @@ export interface AnswerPlan {
  * The whole answer for one request: thinking tokens (up to the budget), then text, both inside
  * `maxTokens` as the real APIs count them (thinking is part of the output).
  */
-export function planAnswer(requestText: string, prompt: string, maxTokens: number, thinkingBudget: number): AnswerPlan {
+export interface AnswerSize {
+  seed: number;
+  inputTokens: number;
+  thinkingTokens: number;
+  textTokens: number;
+  truncated: boolean;
+}
+
+/** How long the answer to a request is, without writing it (the simulator's usage comes from here). */
+export function answerSize(requestText: string, prompt: string, maxTokens: number, thinkingBudget: number): AnswerSize {
   const seed = fnv1a(requestText);
   const limit = Math.max(1, Math.floor(maxTokens));
   const wantThinking = thinkingBudget > 0 ? Math.min(thinkingBudget, 120 + (seed % 200) * 4) : 0;
-  const thinkingCount = Math.min(wantThinking, Math.max(0, limit - 1));
+  const thinkingTokens = Math.min(wantThinking, Math.max(0, limit - 1));
   const wantText = answerLength(prompt, seed);
-  const textCount = Math.min(wantText, limit - thinkingCount);
+  const textTokens = Math.max(1, Math.min(wantText, limit - thinkingTokens));
+  return { seed, inputTokens: estimateTokens(requestText), thinkingTokens, textTokens, truncated: textTokens < wantText };
+}
+
+export function planAnswer(requestText: string, prompt: string, maxTokens: number, thinkingBudget: number): AnswerPlan {
+  const size = answerSize(requestText, prompt, maxTokens, thinkingBudget);
   return {
-    seed,
-    inputTokens: estimateTokens(requestText),
-    thinking: thinkingCount > 0 ? generateTokens(seed ^ 0x5bd1e995, thinkingCount) : [],
-    text: generateTokens(seed, Math.max(1, textCount)),
-    truncated: textCount < wantText,
+    seed: size.seed,
+    inputTokens: size.inputTokens,
+    thinking: size.thinkingTokens > 0 ? generateTokens(size.seed ^ 0x5bd1e995, size.thinkingTokens) : [],
+    text: generateTokens(size.seed, size.textTokens),
+    truncated: size.truncated,
   };
 }
 

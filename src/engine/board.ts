@@ -1,0 +1,48 @@
+/**
+ * The verdict board: what isolates (and the replay) know about clusters, refreshed every
+ * `boardRefresh`. Only clusters that matter are published: those with a verdict or enough principals.
+ */
+import type { CompiledRuleSet } from './rules/compile';
+import type { ClusterSighting } from './signals';
+import { type ClusterRecord, type ClusterStats, type ClusterVerdict, clusterStats, updateVerdict } from './state/cluster';
+import type { ClusterKind, ClusterRef } from './types';
+
+export interface BoardEntry {
+  key: string;
+  kind: ClusterKind;
+  stats: ClusterStats;
+  verdict: ClusterVerdict | null;
+}
+
+/** Smallest cluster worth publishing without a verdict (its shares feed coordination features). */
+export const PUBLISH_MIN_PRINCIPALS = 3;
+
+/** Recompute a cluster's verdict and its board entry (null: not worth publishing). */
+export function boardEntryFor(rec: ClusterRecord, rules: CompiledRuleSet, now: number): BoardEntry | null {
+  const verdict = updateVerdict(rec, rules.clusterPolicy, now);
+  const stats = clusterStats(rec, now, rules.clusterPolicy.windowMs);
+  if (!verdict && stats.principals < PUBLISH_MIN_PRINCIPALS) return null;
+  return { key: rec.key, kind: rec.kind, stats, verdict };
+}
+
+/** A verdict is enforced while the rules behind most of its stops are in `enforce`. */
+export function verdictEnforced(verdict: ClusterVerdict, rules: CompiledRuleSet): boolean {
+  const top = verdict.rules.slice(0, 3);
+  return top.length > 0 && top.every((id) => rules.enforced.has(id));
+}
+
+export function sightingsFor(
+  refs: readonly ClusterRef[],
+  lookup: (key: string) => BoardEntry | undefined,
+  rules: CompiledRuleSet,
+  now: number,
+): ClusterSighting[] {
+  const out: ClusterSighting[] = [];
+  for (const ref of refs) {
+    const e = lookup(ref.key);
+    if (!e) continue;
+    const verdict = e.verdict && e.verdict.until > now ? e.verdict : null;
+    out.push({ key: e.key, kind: e.kind, stats: e.stats, verdict, verdictEnforced: verdict ? verdictEnforced(verdict, rules) : false });
+  }
+  return out;
+}

@@ -1,0 +1,144 @@
+/**
+ * decide(features, state, rules, now) -> Decision. Rules only add points; this one step maps points,
+ * lists and standing decisions to an action (OWASP CRS-style anomaly scoring).
+ */
+import { actionFor, type CompiledRuleSet } from './rules/compile';
+import { type ClusterSighting, computeFeatures, type FeatureMap } from './signals';
+import type { PrincipalRecord, Standing } from './state/principal';
+import { ACTION_RANK, type Action, type Decision, type Features, isStop } from './types';
+
+export type ListName = 'allow' | 'deny' | 'challenge';
+
+export interface ListHit {
+  list: ListName;
+  reason: string;
+}
+
+export interface DecideInput {
+  features: Features;
+  /** The principal's record, with this request already observed. */
+  principal: PrincipalRecord;
+  clusters: ClusterSighting[];
+  rules: CompiledRuleSet;
+  list: ListHit | null;
+  now: number;
+}
+
+export interface DecideResult {
+  decision: Decision;
+  featureMap: FeatureMap;
+  /** The principal's own would-score (0..1), without coordination rules: "suspect" in its clusters. */
+  ownScore: number;
+  /** Own-behaviour rule ids when the request would be stopped without any cluster verdict. */
+  stoppedBy: string[] | null;
+  /** Own-behaviour rule ids that added points, highest first. */
+  ownRules: string[];
+}
+
+/** Rules tagged `coordination` score the campaign, not the principal: they never make a cluster verdict. */
+const COORDINATION_TAG = 'coordination';
+
+const LIST_ACTION: Record<ListName, Action> = { allow: 'allow', deny: 'block', challenge: 'challenge' };
+
+function maxAction(a: Action, b: Action): Action {
+  return ACTION_RANK[a] >= ACTION_RANK[b] ? a : b;
+}
+
+function minAction(a: Action, b: Action): Action {
+  return ACTION_RANK[a] <= ACTION_RANK[b] ? a : b;
+}
+
+/** A standing decision replayed under the current rule modes: only its enforced rules' points count. */
+export function standingAction(standing: Standing, rules: CompiledRuleSet, now: number, enforcedOnly: boolean): Action | null {
+  if (standing.until <= now) return null;
+  let points = 0;
+  for (const [id, p] of Object.entries(standing.points)) if (!enforcedOnly || rules.enforced.has(id)) points += p;
+  const replayed = actionFor(points, rules.thresholds);
+  if (!isStop(replayed)) return null;
+  return ACTION_RANK[replayed] < ACTION_RANK[standing.action] ? replayed : standing.action;
+}
+
+export function decide(input: DecideInput): DecideResult {
+  const { features, principal, clusters, rules, list, now } = input;
+  const featureMap = computeFeatures({ features, principal, clusters, now });
+  const coordination = new Set(rules.document.rules.filter((r) => r.tags.includes(COORDINATION_TAG)).map((r) => r.id));
+
+  let total = 0;
+  let wouldTotal = 0;
+  let ownWould = 0;
+  let cap: Action = 'block';
+  let wouldCap: Action = 'block';
+  const contributions: Array<[string, number, boolean]> = [];
+  for (const rule of rules.rules) {
+    if (!rule.test(featureMap)) continue;
+    const enforced = rule.mode === 'enforce';
+    if (enforced) total += rule.points;
+    wouldTotal += rule.points;
+    if (rule.cap) {
+      if (enforced) cap = minAction(cap, rule.cap);
+      wouldCap = minAction(wouldCap, rule.cap);
+    }
+    if (!coordination.has(rule.id)) ownWould += rule.points;
+    contributions.push([rule.id, rule.points, enforced]);
+  }
+  contributions.sort((a, b) => b[1] - a[1]);
+  const t = rules.thresholds;
+  let action = minAction(actionFor(total, t), cap);
+  let wouldAction = minAction(actionFor(wouldTotal, t), wouldCap);
+  const reasons: string[] = [];
+
+  const standing = principal.standing;
+  if (standing) {
+    const enforcedStanding = standingAction(standing, rules, now, true);
+    const wouldStanding = standingAction(standing, rules, now, false);
+    if (enforcedStanding && ACTION_RANK[minAction(enforcedStanding, cap)] >= ACTION_RANK[action]) {
+      action = minAction(enforcedStanding, cap);
+      reasons.push(`standing.${enforcedStanding}`, ...standing.reasons);
+    }
+    if (wouldStanding) wouldAction = maxAction(wouldAction, minAction(wouldStanding, wouldCap));
+  }
+  // Reasons name what pushed toward the action; benign credits (negative points) stay in the breakdown.
+  for (const [id, points] of contributions) if (points > 0 && !reasons.includes(id)) reasons.push(id);
+  if (contributions.some(([id]) => coordination.has(id))) reasons.push('cluster.verdict');
+
+  if (list) {
+    action = LIST_ACTION[list.list];
+    wouldAction = action;
+    reasons.unshift(`list.${list.list}`);
+  } else if (isStop(wouldAction)) {
+    const fresh = !standing || standing.until <= now || ACTION_RANK[wouldAction] > ACTION_RANK[standing.action];
+    if (fresh && wouldTotal >= t.throttle) {
+      const stopAction = wouldAction as 'throttle' | 'challenge' | 'block';
+      principal.standing = {
+        action: stopAction,
+        until: now + rules.ttlMs[stopAction],
+        since: now,
+        reasons: contributions.slice(0, 5).map(([id]) => id),
+        points: Object.fromEntries(contributions.map(([id, p]) => [id, p])),
+      };
+      // Throttles are rate limits; only challenges and blocks count toward escalation.
+      if (stopAction !== 'throttle') principal.stops++;
+    }
+  }
+
+  const ownScore = Math.min(1, Math.max(0, ownWould) / t.block);
+  const ownRules = contributions.filter(([id, points]) => points > 0 && !coordination.has(id)).map(([id]) => id);
+  const stoppedBy = !list && ownWould >= t.throttle ? ownRules : null;
+  const breakdown = Object.fromEntries(contributions.map(([id, p]) => [id, p]));
+  return {
+    decision: {
+      action,
+      wouldAction: maxAction(wouldAction, action),
+      score: Math.min(1, Math.max(0, total) / t.block),
+      reasons,
+      principal: principal.id,
+      rulesVersion: rules.version,
+      until: isStop(action) ? (principal.standing?.until ?? null) : null,
+      breakdown,
+    },
+    featureMap,
+    ownScore,
+    stoppedBy,
+    ownRules,
+  };
+}

@@ -1,0 +1,241 @@
+/**
+ * Content features from prompt text: masked template, frames, shingles, chain-of-thought elicitation,
+ * answer-format wrappers, topic. Work is bounded: only a head and a tail of a long prompt are read.
+ */
+
+export const HEAD_CHARS = 6000;
+export const TAIL_CHARS = 1500;
+
+/** The part of a long text worth reading: its head and its tail, where wrappers live. */
+export function boundedText(text: string): string {
+  if (text.length <= HEAD_CHARS + TAIL_CHARS) return text;
+  return `${text.slice(0, HEAD_CHARS)}\n${text.slice(-TAIL_CHARS)}`;
+}
+
+const WORD = /[\p{L}\p{N}_]+|[^\s\p{L}\p{N}_]/gu;
+const DIGIT = /^\p{N}/u;
+
+export interface Tokens {
+  /** Lower-cased words and punctuation, in order: what elicitation cues are read from. */
+  lower: string[];
+  /**
+   * Masked words: numbers -> `0`, quoted spans -> `"q"`, capitalised words inside a sentence (names)
+   * -> `N`. Two prompts from one template mask to the same words.
+   */
+  masked: string[];
+}
+
+export function tokenize(text: string, limit = 400): Tokens {
+  const t = text.replace(/"[^"\n]{1,200}"|“[^”\n]{1,200}”|'[^'\n]{3,200}'/g, ' "q" ');
+  const lower: string[] = [];
+  const masked: string[] = [];
+  let sentenceStart = true;
+  WORD.lastIndex = 0;
+  for (let m = WORD.exec(t); m !== null && masked.length < limit; m = WORD.exec(t)) {
+    const w = m[0];
+    const lw = w.toLowerCase();
+    const c = w.charCodeAt(0);
+    lower.push(lw);
+    if ((c >= 48 && c <= 57) || (c > 127 && DIGIT.test(w))) masked.push('0');
+    else if (!sentenceStart && w.length > 1 && w[0] !== lw[0]) masked.push('N');
+    else masked.push(lw);
+    sentenceStart = w === '.' || w === '?' || w === '!' || w === ':' || w === '\n';
+  }
+  WORD.lastIndex = 0;
+  return { lower, masked };
+}
+
+export function maskedWords(text: string, limit = 400): string[] {
+  return tokenize(text, limit).masked;
+}
+
+const FRAME_WORDS = 6;
+
+/**
+ * The first and last few masked words of a prompt long enough to have a frame around its question;
+ * `null` for a short prompt, whose "frame" would be the question itself.
+ */
+export function frames(words: readonly string[], tailWords: readonly string[]): { prefix: string | null; suffix: string | null } {
+  if (words.length < FRAME_WORDS * 2 + 4) return { prefix: null, suffix: null };
+  return { prefix: words.slice(0, FRAME_WORDS).join(' '), suffix: tailWords.slice(-FRAME_WORDS).join(' ') };
+}
+
+/** Word bigrams, the features a SimHash is built from. */
+export function shingles(words: readonly string[], max = 256): string[] {
+  const out: string[] = [];
+  for (let i = 0; i + 1 < words.length && out.length < max; i++) out.push(`${words[i]} ${words[i + 1]}`);
+  if (out.length === 0 && words.length === 1) out.push(words[0] as string);
+  return out;
+}
+
+// Chain-of-thought elicitation across phrasings and languages, read from word tokens in one pass.
+// Cues are compositional (a verb of showing or explaining followed closely by a noun of reasoning;
+// "step" next to a word of sequence) rather than fixed phrases, so a reworded wrapper still matches.
+// Strong cues ask for the reasoning itself; weak ones (explain why, in detail) are common in honest use.
+const set = (words: string) => new Set(words.split(' '));
+const SHOW = set(
+  'show showing shows display write lay laying spell outline detail explain explaining describe justify justifying document include',
+);
+const SHOW_WHAT = set('work working reasoning steps thinking thought thoughts derivation calculations calculation logic rationale process');
+const THINK = set('think thinking reason reasoning');
+const THINK_HOW = set('aloud loud carefully through first before systematically methodically step');
+const BEFORE_WHAT = set('answering answer giving responding respond replying stating providing writing concluding');
+const FULL = set('full complete detailed thorough');
+const FULL_WHAT = set('reasoning derivation rationale working');
+const INTERMEDIATE_WHAT = set('steps results calculations calculation reasoning work');
+const SEQUENCE = set('one each every single');
+const TAGS = set('think thinking thought reasoning scratchpad rationale analysis cot reflection');
+const FOREIGN_WORDS = set('razonamiento raisonnement denkprozess gedankengang ragionamento raciocínio lösungsweg rozumowanie');
+// Latin-script phrases as token sequences ("paso a paso"): first word -> the rest.
+// A Map, not an object literal: a prompt word like "constructor" must not find a prototype member.
+const FOREIGN_PHRASES = new Map<string, string[][]>([
+  [
+    'paso',
+    [
+      ['a', 'paso'],
+      ['por', 'paso'],
+    ],
+  ],
+  ['étape', [['par', 'étape']]],
+  ['schritt', [['für', 'schritt']]],
+  [
+    'passo',
+    [
+      ['a', 'passo'],
+      ['dopo', 'passo'],
+    ],
+  ],
+  ['krok', [['po', 'kroku']]],
+  ['stap', [['voor', 'stap']]],
+  ['steg', [['för', 'steg']]],
+  ['adım', [['adım']]],
+  ['langkah', [['demi', 'langkah']]],
+]);
+// Scripts beyond Latin are matched as substrings (CJK has no spaces to split on).
+const NON_LATIN = /[^\s -\u024f]/;
+const NON_LATIN_COT =
+  /шаг за шагом|пошагов|рассужд|từng bước|चरण दर चरण|कदम दर कदम|خطوة بخطوة|一步一步|一步步|逐步|步骤|思考过程|推理过程|解题过程|ステップバイステップ|段階的|順を追|考え方|推論|단계별|차근차근|단계적/g;
+
+const WEAK = set('reasoning rationale derive derivation proof prove justify');
+
+const isPunct = (w: string) => w.length === 1 && !/[\p{L}\p{N}]/u.test(w);
+
+/** The next `n` word tokens after `i` (punctuation skipped). */
+function nextWords(words: readonly string[], i: number, n: number): string[] {
+  const out: string[] = [];
+  for (let j = i + 1; j < words.length && out.length < n; j++) if (!isPunct(words[j] as string)) out.push(words[j] as string);
+  return out;
+}
+
+function strongCueAt(words: readonly string[], i: number): boolean {
+  const w = words[i] as string;
+  if (w === 'step') {
+    const [a, b] = nextWords(words, i, 2);
+    const prev = words[i - 1];
+    return ((a === 'by' || a === 'after') && b === 'step') || (prev !== undefined && SEQUENCE.has(prev));
+  }
+  if (SHOW.has(w)) return nextWords(words, i, 4).some((x) => SHOW_WHAT.has(x));
+  if (THINK.has(w)) return nextWords(words, i, 3).some((x) => THINK_HOW.has(x));
+  if (w === 'let') {
+    const [a, b] = nextWords(words, i, 2);
+    return a === 's' && b === 'think';
+  }
+  if (w === 'chain') {
+    const [a, b] = nextWords(words, i, 2);
+    return a === 'of' && (b === 'thought' || b === 'thoughts');
+  }
+  if (w === 'before') {
+    const [a, b] = nextWords(words, i, 2);
+    return (a !== undefined && BEFORE_WHAT.has(a)) || (a === 'you' && b !== undefined && BEFORE_WHAT.has(b));
+  }
+  if (w === 'walk') {
+    const [a, b] = nextWords(words, i, 2);
+    return a === 'through' || ((a === 'me' || a === 'us') && b === 'through');
+  }
+  if (w === 'intermediate') return INTERMEDIATE_WHAT.has(nextWords(words, i, 1)[0] ?? '');
+  if (FULL.has(w)) return FULL_WHAT.has(nextWords(words, i, 1)[0] ?? '');
+  if (w === '<') return TAGS.has(words[i + 1] === '/' ? (words[i + 2] ?? '') : (words[i + 1] ?? ''));
+  if (FOREIGN_WORDS.has(w)) return true;
+  const phrases = FOREIGN_PHRASES.get(w);
+  if (phrases) {
+    const next = nextWords(words, i, 2);
+    return phrases.some((p) => p.every((x, k) => next[k] === x));
+  }
+  return false;
+}
+
+/** 0..1: how strongly a prompt asks for step-by-step reasoning, from its lower-cased tokens and text. */
+export function cotScore(words: readonly string[], text: string): number {
+  let strong = 0;
+  let weak = 0;
+  for (let i = 0; i < words.length && strong < 3; i++) {
+    if (strongCueAt(words, i)) strong++;
+    else if (weak < 3 && WEAK.has(words[i] as string)) weak++;
+  }
+  if (strong < 3 && NON_LATIN.test(text)) strong += countMatches(NON_LATIN_COT, text, 3 - strong);
+  return Math.min(1, strong * 0.7 + weak * 0.2);
+}
+
+const FORMAT_WRAPPER =
+  /(final answer|the answer is|answer:|\\boxed|answer with (only|just)|respond (only )?with|output format|format your (answer|response)|in the following format|json format|choose (the|one) (correct|best)|(^|\n)\s*[A-D][.)]\s|correct option|multiple choice|rubric|grade:|score:)/giu;
+
+function countMatches(re: RegExp, text: string, cap: number): number {
+  re.lastIndex = 0;
+  let n = 0;
+  while (n < cap && re.exec(text) !== null) n++;
+  re.lastIndex = 0;
+  return n;
+}
+
+/** 0..1: answer-format scaffolding typical of harvesting and grading pipelines. */
+export function formatWrapperScore(text: string): number {
+  return Math.min(1, countMatches(FORMAT_WRAPPER, text, 4) * 0.3);
+}
+
+// Topic: which broad domain a prompt is in. A distiller covers many; an application is narrow.
+const TOPIC_WORDS = new Map<string, number>();
+const TOPICS: Array<[number, string]> = [
+  [
+    1,
+    'equation solve calculate sum integer probability percent fraction algebra geometry triangle derivative integral theorem average ratio divide multiply total how many math matrix polynomial',
+  ],
+  [
+    2,
+    'function code python javascript java sql class def return array compile bug error api database regex algorithm program script typescript rust string loop variable',
+  ],
+  [
+    3,
+    'physics chemistry biology cell atom molecule energy force gravity reaction species evolution quantum electron velocity dna protein planet',
+  ],
+  [4, 'patient disease symptom treatment medicine doctor drug diagnosis health clinical infection blood pain dose therapy'],
+  [5, 'law legal court contract rights constitution statute liability lawsuit attorney regulation crime criminal'],
+  [6, 'stock market invest economy price inflation tax revenue profit finance interest bank loan credit budget accounting'],
+  [7, 'history war century empire king revolution ancient president civilization historical dynasty colonial'],
+  [8, 'poem story essay write novel character haiku lyrics blog poetry fiction narrative tweet slogan'],
+  [9, 'card account transfer pin balance payment refund charge declined atm fee transaction deposit withdraw'],
+  [10, 'flight hotel reservation booking restaurant trip travel ticket reserve rental city weather'],
+  [11, 'philosophy moral ethics meaning society culture religion belief argument opinion'],
+  [12, 'recipe cook food eat meal ingredient bake diet calories protein breakfast dinner'],
+  [13, 'marketing business customer product company strategy sales startup brand manager employee'],
+  [14, 'language translate grammar sentence word english spanish french meaning synonym vocabulary'],
+  [15, 'music movie film game song sport team player art painting'],
+];
+for (const [id, words] of TOPICS) for (const w of words.split(' ')) TOPIC_WORDS.set(w, id);
+
+/** The dominant topic id (1..15), or 0 when no domain word appears. */
+export function topicOf(words: readonly string[]): number {
+  const counts = new Uint8Array(16);
+  let best = 0;
+  let bestCount = 0;
+  for (const w of words) {
+    const id = TOPIC_WORDS.get(w);
+    if (id === undefined) continue;
+    const c = (counts[id] as number) + 1;
+    counts[id] = c;
+    if (c > bestCount) {
+      best = id;
+      bestCount = c;
+    }
+  }
+  return best;
+}

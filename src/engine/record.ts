@@ -1,0 +1,105 @@
+/** The replay contract's records (see docs/traffic-log.md): parsing a request line, writing a decision line. */
+import type { CfProperties, Decision, RawRequest, Usage } from './types';
+import { isStop } from './types';
+
+export interface TrafficRecord {
+  id: string;
+  ts: number;
+  raw: RawRequest;
+  response: { status: number; usage: Usage | null; org: string | null } | null;
+}
+
+export class RecordError extends Error {
+  override name = 'RecordError';
+  constructor(
+    message: string,
+    readonly id: string | null,
+  ) {
+    super(message);
+  }
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+const encoder = new TextEncoder();
+
+function usageOf(u: unknown): Usage | null {
+  if (!isObj(u)) return null;
+  const input = Number(u.input_tokens ?? u.prompt_tokens ?? 0);
+  const output = Number(u.output_tokens ?? u.completion_tokens ?? 0);
+  if (!Number.isFinite(input) || !Number.isFinite(output)) return null;
+  return { inputTokens: input, outputTokens: output };
+}
+
+export function parseRecord(line: string): TrafficRecord {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    throw new RecordError('not valid JSON', null);
+  }
+  if (!isObj(v)) throw new RecordError('a record must be a JSON object', null);
+  const id = typeof v.id === 'string' ? v.id : null;
+  const fail = (message: string): never => {
+    throw new RecordError(message, id);
+  };
+  if (id === null) fail('"id" must be a string');
+  if (typeof v.ts !== 'number' || !Number.isFinite(v.ts)) fail('"ts" must be epoch milliseconds');
+  if (typeof v.method !== 'string') fail('"method" must be a string');
+  if (typeof v.url !== 'string') fail('"url" must be a string');
+  if (v.headers !== undefined && !isObj(v.headers)) fail('"headers" must be an object');
+  if (v.body !== undefined && typeof v.body !== 'string') fail('"body" must be a string');
+  const headers: Record<string, string> = {};
+  if (isObj(v.headers)) for (const [k, val] of Object.entries(v.headers)) if (typeof val === 'string') headers[k.toLowerCase()] = val;
+  const body = typeof v.body === 'string' ? v.body : '';
+  const resp = isObj(v.response) ? v.response : null;
+  const respHeaders = resp && isObj(resp.headers) ? resp.headers : {};
+  const org = respHeaders['anthropic-organization-id'] ?? respHeaders['openai-organization'];
+  return {
+    id: id as string,
+    ts: v.ts as number,
+    raw: {
+      method: v.method as string,
+      url: v.url as string,
+      headers,
+      ip: typeof v.ip === 'string' ? v.ip : '',
+      cf: isObj(v.cf) ? (v.cf as CfProperties) : undefined,
+      body,
+      bodyBytes: encoder.encode(body).length,
+    },
+    response: resp
+      ? {
+          status: typeof resp.status === 'number' ? resp.status : 200,
+          usage: usageOf(resp.usage),
+          org: typeof org === 'string' ? org : null,
+        }
+      : null,
+  };
+}
+
+export interface DecisionLine {
+  id: string;
+  action: Decision['action'] | 'error';
+  would_action?: Decision['action'];
+  reached_origin: boolean;
+  score: number;
+  reasons: string[];
+  principal: string;
+  error?: string;
+}
+
+export function decisionLine(id: string, d: Decision): DecisionLine {
+  return {
+    id,
+    action: d.action,
+    would_action: d.wouldAction,
+    reached_origin: !isStop(d.action),
+    score: Math.round(d.score * 10_000) / 10_000,
+    reasons: d.reasons,
+    principal: d.principal,
+  };
+}
+
+export function errorLine(id: string | null, message: string): DecisionLine {
+  return { id: id ?? '', action: 'error', reached_origin: false, score: 0, reasons: [], principal: '', error: message };
+}

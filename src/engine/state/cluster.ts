@@ -1,0 +1,223 @@
+/**
+ * Per-cluster state: who shares a fingerprint (template, frame, system prompt, tool schema, request
+ * shape, client, network), how many of them are new, judged, suspect or stopped, and the campaign
+ * verdict that fresh accounts inherit. Distinct counts are HyperLogLog sketches kept in two
+ * generations (this window and the last), so shares describe recent traffic and memory stays bounded
+ * however large a campaign is.
+ */
+import { type Hll, hash32, hllAdd, hllCount, hllEmpty } from '../hash/sketch';
+import type { Action, ClusterKind } from '../types';
+
+export interface ClusterVerdict {
+  action: Action;
+  until: number;
+  since: number;
+  /** Rule ids that made its principals suspect or stopped: enforced while the leading ones are in `enforce`. */
+  rules: string[];
+  principals: number;
+  stopped: number;
+}
+
+interface Sketches {
+  principals: Hll;
+  fresh: Hll;
+  /** Principals seen with enough history for their own rules to judge them. */
+  judged: Hll;
+  suspects: Hll;
+  stopped: Hll;
+  /** Principals seen here when neither new nor suspect: the customers a shared fingerprint belongs to. */
+  established: Hll;
+}
+
+export interface ClusterRecord {
+  v: 3;
+  key: string;
+  kind: ClusterKind;
+  firstSeen: number;
+  lastSeen: number;
+  requests: number;
+  /** Index of the current generation window (floor(ts / windowMs)). */
+  gen: number;
+  cur: Sketches;
+  prev: Sketches;
+  /** Recent mean chain-of-thought elicitation of the requests sharing this cluster. */
+  cot: number;
+  /** Distinct prompt templates seen here: a frame around many different questions is a wrapper. */
+  templates: Hll;
+  /** Rule ids behind suspect and stopped principals seen here, with counts (top 8 kept). */
+  causes: Record<string, number>;
+  verdict: ClusterVerdict | null;
+}
+
+const emptySketches = (): Sketches => ({
+  principals: hllEmpty(),
+  fresh: hllEmpty(),
+  judged: hllEmpty(),
+  suspects: hllEmpty(),
+  stopped: hllEmpty(),
+  established: hllEmpty(),
+});
+
+export function newCluster(key: string, kind: ClusterKind, now: number): ClusterRecord {
+  return {
+    v: 3,
+    key,
+    kind,
+    firstSeen: now,
+    lastSeen: now,
+    requests: 0,
+    gen: 0,
+    cur: emptySketches(),
+    prev: emptySketches(),
+    cot: 0,
+    templates: hllEmpty(),
+    causes: {},
+    verdict: null,
+  };
+}
+
+/** What one request tells its clusters about its principal. */
+export interface ClusterObservation {
+  principal: string;
+  weight: number;
+  /** The principal was new when seen here. */
+  fresh: boolean;
+  /** The principal had enough requests for its own rules to judge it. */
+  judged: boolean;
+  /** The principal's own (non-cluster) would-score is high. */
+  suspect: boolean;
+  /** Stopped by the principal's own signals (not by a cluster verdict). */
+  stopped: boolean;
+  /** Own-behaviour rule ids that contributed, when suspect. */
+  causes: string[];
+  /** The request's chain-of-thought elicitation score. */
+  cot: number;
+  /** 32-bit id of the request's masked template. */
+  template: number;
+}
+
+function rotate(rec: ClusterRecord, now: number, windowMs: number): void {
+  const gen = Math.floor(now / windowMs);
+  if (gen <= rec.gen) return;
+  rec.prev = gen === rec.gen + 1 ? rec.cur : emptySketches();
+  rec.cur = emptySketches();
+  rec.gen = gen;
+}
+
+export function observeCluster(rec: ClusterRecord, o: ClusterObservation, now: number, windowMs: number): void {
+  rotate(rec, now, windowMs);
+  const h = hash32(o.principal, 0xc1);
+  const s = rec.cur;
+  rec.requests += o.weight;
+  hllAdd(rec.templates, o.template);
+  rec.cot += Math.max(1 / Math.min(rec.requests, 64), 1 / 64) * (o.cot - rec.cot);
+  rec.lastSeen = Math.max(rec.lastSeen, now);
+  hllAdd(s.principals, h);
+  if (o.fresh) hllAdd(s.fresh, h);
+  if (o.judged) hllAdd(s.judged, h);
+  if (o.suspect) {
+    hllAdd(s.suspects, h);
+    for (const id of o.causes) rec.causes[id] = (rec.causes[id] ?? 0) + 1;
+    const entries = Object.entries(rec.causes);
+    if (entries.length > 8) rec.causes = Object.fromEntries(entries.sort((a, b) => b[1] - a[1]).slice(0, 8));
+  }
+  if (o.stopped) hllAdd(s.stopped, h);
+  if (!o.fresh && !o.suspect) hllAdd(s.established, h);
+}
+
+export interface ClusterPolicy {
+  kinds: ClusterKind[];
+  /** Judged principals needed before stops can make a verdict. */
+  minJudged: number;
+  minStopped: number;
+  /** Share of judged principals stopped by their own behaviour. */
+  stoppedShare: number;
+  /** The crowd test: many principals, nearly all new, nearly all judged ones suspect. */
+  crowd: { minPrincipals: number; freshShare: number; suspectShare: number };
+  action: Action;
+  ttlMs: number;
+  /** Generation window: shares describe the principals seen in the last one to two windows. */
+  windowMs: number;
+  /**
+   * Prompt-text clusters must be wrappers to become a campaign: a frame (prefix, suffix) around at least
+   * this many different questions, or a whole template that elicits reasoning (mean cot >= textMinCot).
+   * Otherwise a campaign's cover traffic, copied from public prompts, would condemn everyone using them.
+   */
+  frameMinTemplates: number;
+  textMinCot: number;
+  /**
+   * Established customers that veto a verdict: a fingerprint that several long-standing, clean
+   * principals share (the default request shape of an SDK, a product's system prompt) is theirs, not a
+   * campaign's, however many campaign accounts also use it.
+   */
+  vetoEstablished: number;
+}
+
+function isWrapper(rec: ClusterRecord, policy: ClusterPolicy): boolean {
+  if (rec.kind === 'prefix' || rec.kind === 'suffix') return hllCount(rec.templates) >= policy.frameMinTemplates;
+  if (rec.kind === 'template') return rec.cot >= policy.textMinCot;
+  return true;
+}
+
+export interface ClusterStats {
+  principals: number;
+  fresh: number;
+  judged: number;
+  suspects: number;
+  stopped: number;
+  established: number;
+}
+
+export function clusterStats(rec: ClusterRecord, now: number, windowMs: number): ClusterStats {
+  const gen = Math.floor(now / windowMs);
+  const count = (k: keyof Sketches) => {
+    if (gen > rec.gen + 1) return 0;
+    if (gen === rec.gen + 1) return hllCount(rec.cur[k]);
+    return hllCount(rec.cur[k], rec.prev[k]);
+  };
+  return {
+    principals: count('principals'),
+    fresh: count('fresh'),
+    judged: count('judged'),
+    suspects: count('suspects'),
+    stopped: count('stopped'),
+    established: count('established'),
+  };
+}
+
+/**
+ * A cluster becomes a known campaign when most of the recently judged principals sharing it were
+ * stopped by their own behaviour, or when it is a crowd of new, suspect principals. Principals stopped
+ * by the verdict itself are never judged, so a verdict cannot feed on its own stops. It is renewed
+ * while that holds and lapses after its TTL otherwise.
+ */
+export function updateVerdict(rec: ClusterRecord, policy: ClusterPolicy, now: number): ClusterVerdict | null {
+  if (rec.verdict && rec.verdict.until <= now) rec.verdict = null;
+  if (!policy.kinds.includes(rec.kind)) return rec.verdict;
+  if (!isWrapper(rec, policy)) return rec.verdict;
+  const s = clusterStats(rec, now, policy.windowMs);
+  if (s.established >= policy.vetoEstablished) return rec.verdict;
+  const judged = Math.max(1, s.judged);
+  const stopped = Math.min(s.stopped, judged);
+  const byStops = s.judged >= policy.minJudged && stopped >= policy.minStopped && stopped / judged >= policy.stoppedShare;
+  const c = policy.crowd;
+  const byCrowd =
+    s.principals >= c.minPrincipals &&
+    s.judged >= policy.minJudged &&
+    s.fresh / Math.max(1, s.principals) >= c.freshShare &&
+    Math.min(s.suspects, judged) / judged >= c.suspectShare;
+  if (byStops || byCrowd) {
+    const rules = Object.entries(rec.causes)
+      .sort((a, b) => b[1] - a[1])
+      .map(([id]) => id);
+    rec.verdict = {
+      action: policy.action,
+      until: now + policy.ttlMs,
+      since: rec.verdict?.since ?? now,
+      rules,
+      principals: s.principals,
+      stopped,
+    };
+  }
+  return rec.verdict;
+}

@@ -1,0 +1,79 @@
+/**
+ * Sliding-window counters as fixed rings of time buckets: bounded memory, O(buckets) worst case per
+ * update, plain JSON so a Durable Object can store them as they are.
+ */
+
+export interface Window {
+  /** Bucket width in ms. */
+  w: number;
+  /** Index (floor(ts / w)) of the newest bucket written. */
+  head: number;
+  counts: number[];
+}
+
+export function newWindow(bucketMs: number, buckets: number): Window {
+  return { w: bucketMs, head: 0, counts: new Array(buckets).fill(0) };
+}
+
+function advance(win: Window, now: number): void {
+  const idx = Math.floor(now / win.w);
+  if (idx <= win.head) return;
+  const n = win.counts.length;
+  const steps = Math.min(n, idx - win.head);
+  for (let i = 1; i <= steps; i++) win.counts[(win.head + i) % n] = 0;
+  win.head = idx;
+}
+
+export function addTo(win: Window, now: number, value: number): void {
+  advance(win, now);
+  const idx = Math.floor(now / win.w);
+  // A late event (clock skew, a response after newer requests) lands in its own bucket if still held.
+  if (win.head - idx >= win.counts.length) return;
+  const slot = idx % win.counts.length;
+  win.counts[slot] = (win.counts[slot] as number) + value;
+}
+
+/** The total over the window ending at `now` (read-only: does not advance the ring). */
+export function sumOf(win: Window, now: number): number {
+  const idx = Math.floor(now / win.w);
+  const n = win.counts.length;
+  const stale = Math.max(0, idx - win.head);
+  if (stale >= n) return 0;
+  let total = 0;
+  for (let k = stale; k < n; k++) total += win.counts[(((win.head - (k - stale)) % n) + n) % n] as number;
+  return total;
+}
+
+/** The three standard windows: one minute (10 s buckets), one hour (5 min), one day (1 h). */
+export const MINUTE = () => newWindow(10_000, 6);
+export const HOUR = () => newWindow(300_000, 12);
+export const DAY = () => newWindow(3_600_000, 24);
+
+/** Exponentially weighted mean whose first values are exact averages (alpha = max(1/n, floor)). */
+export function ewma(previous: number, value: number, n: number, floor = 1 / 32): number {
+  const alpha = Math.max(1 / Math.max(1, n), floor);
+  return previous + alpha * (value - previous);
+}
+
+/** Push into a bounded ring (newest last). */
+export function pushRing<T>(ring: T[], value: T, max: number): void {
+  ring.push(value);
+  if (ring.length > max) ring.splice(0, ring.length - max);
+}
+
+/** Share of the most frequent value in a ring (0 when empty). */
+export function topShare<T>(ring: readonly T[]): number {
+  if (ring.length === 0) return 0;
+  const counts = new Map<T, number>();
+  let best = 0;
+  for (const v of ring) {
+    const c = (counts.get(v) ?? 0) + 1;
+    counts.set(v, c);
+    if (c > best) best = c;
+  }
+  return best / ring.length;
+}
+
+export function distinctCount<T>(ring: readonly T[]): number {
+  return new Set(ring).size;
+}

@@ -113,7 +113,7 @@ const pct = (x: number, digits = 2) => `${(x * 100).toFixed(digits)}%`;
 
 export function summaryTable(m: Metrics): string {
   const rows: string[][] = [
-    ['group', 'kind', 'requests', 'denied', 'degraded', 'customers denied / all', 'harvest (served / unguarded)', 'accounts'],
+    ['group', 'kind', 'requests', 'denied', 'degraded', 'customers denied / all', 'harvest (served / unguarded)', 'accounts (served each)'],
   ];
   for (const [name, g] of Object.entries(m.byGroup).sort((a, b) => a[1].kind.localeCompare(b[1].kind) || a[0].localeCompare(b[0]))) {
     const c = m.harvestByCampaign[name];
@@ -125,7 +125,7 @@ export function summaryTable(m: Metrics): string {
       String(g.degraded),
       g.kind === 'campaign' ? '-' : `${g.customersDenied} / ${g.customers}`,
       c ? `${pct(c.harvest, 1)} (${c.served} / ${c.attempts})` : '-',
-      c ? String(c.accounts) : '-',
+      c ? `${c.accounts} (${(c.served / Math.max(1, c.accounts)).toFixed(2)})` : '-',
     ]);
   }
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];

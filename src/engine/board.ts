@@ -17,10 +17,23 @@ export interface BoardEntry {
 /** Smallest cluster worth publishing without a verdict (its shares feed coordination features). */
 export const PUBLISH_MIN_PRINCIPALS = 3;
 
+/** Cluster kinds whose stats feed features (coordination reads content clusters) or that can carry verdicts. */
+function published(kind: ClusterKind, rules: CompiledRuleSet): boolean {
+  return (
+    rules.clusterPolicy.kinds.includes(kind) ||
+    kind === 'prefix' ||
+    kind === 'suffix' ||
+    kind === 'template' ||
+    kind === 'system' ||
+    kind === 'tools'
+  );
+}
+
 /** Recompute a cluster's verdict and its board entry (null: not worth publishing). */
 export function boardEntryFor(rec: ClusterRecord, rules: CompiledRuleSet, now: number): BoardEntry | null {
-  const verdict = updateVerdict(rec, rules.clusterPolicy, now);
+  if (!published(rec.kind, rules)) return null;
   const stats = clusterStats(rec, now, rules.clusterPolicy.windowMs);
+  const verdict = updateVerdict(rec, rules.clusterPolicy, now, stats);
   if (!verdict && stats.principals < PUBLISH_MIN_PRINCIPALS) return null;
   return { key: rec.key, kind: rec.kind, stats, verdict };
 }

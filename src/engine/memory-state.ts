@@ -36,10 +36,29 @@ export class MemoryEngine {
     this.rules = options.rules;
   }
 
+  private sweptAt = 0;
+
+  /**
+   * Forget clusters whose two generations have both expired and that hold no live verdict: they
+   * carry no information any more, and one-off prompt frames would otherwise grow without bound.
+   */
+  private sweep(now: number): void {
+    const windowMs = this.rules.clusterPolicy.windowMs;
+    if (now - this.sweptAt < windowMs) return;
+    this.sweptAt = now;
+    for (const [key, rec] of this.clusters) {
+      if (rec.lastSeen < now - 2 * windowMs && !(rec.verdict && rec.verdict.until > now)) {
+        this.clusters.delete(key);
+        this.board.delete(key);
+      }
+    }
+  }
+
   /** Publish cluster verdicts, as the live board does, at most once per `boardRefresh`. */
   private refreshBoard(now: number): void {
     if (now - this.boardAt < this.rules.boardRefreshMs) return;
     this.boardAt = now;
+    this.sweep(now);
     for (const key of this.dirty) {
       const rec = this.clusters.get(key);
       if (!rec) continue;

@@ -1,6 +1,6 @@
 /** fingerprint(request) -> Features: computed once per request, pure, bounded on any input. */
 
-import { simhash64 } from '../hash/sketch';
+import { hash32, simhash64 } from '../hash/sketch';
 import { apiSurface } from '../surface';
 import type { ClusterRef, Features, RawRequest } from '../types';
 import { summarizeBody } from './body';
@@ -39,7 +39,8 @@ export function fingerprint(req: RawRequest, opts: FingerprintOptions): Features
   const prompt = boundedText(body.prompt);
   const tokens = tokenize(prompt);
   const words = tokens.masked;
-  const tailWords = prompt.length > 2000 ? maskedWords(prompt.slice(-600), 120) : words;
+  // A long prompt's suffix frame is read from its own tail, not from the 400-word cap of the head.
+  const tailWords = prompt.length > 2000 ? maskedWords(prompt.slice(-300), 60) : words;
   const system = body.system.slice(0, 4000);
   let cot = cotScore(tokens.lower, prompt);
   let format = formatWrapperScore(prompt);
@@ -58,8 +59,10 @@ export function fingerprint(req: RawRequest, opts: FingerprintOptions): Features
     format /= body.morePrompts.length + 1;
   }
 
+  // A long template is first folded to 64 bits, so its keyed hash costs one HMAC block, not forty.
   const masked = words.join(' ');
-  const templateHash = hmac.hex(`tpl\u0000${masked}`, 8);
+  const folded = `${hash32(masked, sketchSeed).toString(16)}.${hash32(masked, ~sketchSeed).toString(16)}.${masked.length}`;
+  const templateHash = hmac.hex(`tpl\u0000${folded}`, 8);
   const { prefix, suffix } = frames(words, tailWords);
   const clusters: ClusterRef[] = [];
   // Frames and templates vary per prompt; the rest (system prompts, schemas, shapes) recur: memoised.
@@ -69,7 +72,7 @@ export function fingerprint(req: RawRequest, opts: FingerprintOptions): Features
   };
   if (prefix) add('prefix', prefix);
   if (suffix) add('suffix', suffix);
-  if (words.length >= MIN_TEMPLATE_WORDS) add('template', masked);
+  if (words.length >= MIN_TEMPLATE_WORDS) add('template', folded);
   // The masked system prompt, so variants that differ only in names and numbers share a cluster.
   if (body.system) add('system', maskedWords(system, 200).join(' '), true);
   if (body.toolSchema) add('tools', body.toolSchema, true);

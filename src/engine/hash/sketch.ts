@@ -34,7 +34,10 @@ export function simhash64(features: readonly string[], seed: number): string {
   for (let i = 0; i < features.length && i < SIMHASH_FEATURES; i++) {
     const f = features[i] as string;
     const lo = hash32(f, seed);
-    const hi = hash32(f, seed ^ 0x9e3779b9);
+    // The high half from the low one by a murmur finaliser: one pass over the string, not two.
+    let hi = Math.imul(lo ^ (lo >>> 16), 0x85ebca6b);
+    hi = Math.imul(hi ^ (hi >>> 13), 0xc2b2ae35);
+    hi = (hi ^ (hi >>> 16)) >>> 0;
     for (let b = 0; b < 32; b++) {
       acc[b] = (acc[b] as number) + ((lo >>> b) & 1 ? 1 : -1);
       acc[b + 32] = (acc[b + 32] as number) + ((hi >>> b) & 1 ? 1 : -1);

@@ -10,6 +10,7 @@ const SOFTWARE: ReadonlySet<ClusterKind> = new Set(['shape', 'client']);
  * locally every request comes from one address, and a shared proxy must not condemn its users.
  */
 export const coordination: Signal = {
+  name: 'coordination',
   features: {
     'cluster.verdict.content':
       'Known campaigns (enforced verdicts) among this request\u2019s prompt-frame, template, system-prompt and tool-schema clusters.',

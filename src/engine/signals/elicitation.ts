@@ -2,6 +2,7 @@ import type { Signal } from './signal';
 
 /** Asking for the reasoning itself, or wrapping questions in grading scaffolds. */
 export const elicitation: Signal = {
+  name: 'elicitation',
   features: {
     'request.cot': '0..1: this prompt asks for step-by-step reasoning (many phrasings and languages, tags like <reasoning>).',
     'request.format': '0..1: answer-format scaffolding (Final answer:, \\boxed, lettered choices, output formats).',

@@ -2,6 +2,7 @@ import { b, type Signal } from './signal';
 
 /** Asking for more of what a distiller wants: reasoning tokens, long answers, token probabilities. */
 export const harvest: Signal = {
+  name: 'harvest',
   features: {
     'request.thinkingBudget': 'Anthropic `thinking.budget_tokens` (adaptive counts as 4096).',
     'request.reasoningEffort': 'OpenAI reasoning effort: 0 none, 1 minimal/low, 2 medium, 3 high.',

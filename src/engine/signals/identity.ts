@@ -4,6 +4,7 @@ import { b, type Signal } from './signal';
 
 /** Who is behind the traffic: account age, network churn, client software, end users. */
 export const identity: Signal = {
+  name: 'identity',
   features: {
     'principal.ageMinutes': 'Minutes since this principal was first seen.',
     'principal.networkChurn': 'Distinct networks (IP /24 or /48, hashed) among the last 24 requests, divided by their number.',

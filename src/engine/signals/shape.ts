@@ -12,6 +12,7 @@ function framedShare(ring: readonly number[]): number {
  * near-duplicates, and how many unrelated domains it covers (a distiller wants breadth; an app is narrow).
  */
 export const shape: Signal = {
+  name: 'shape',
   features: {
     'request.singleTurn': '1 when the request is one user turn with no tool results.',
     'request.turns': 'User turns in the conversation.',

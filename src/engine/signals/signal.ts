@@ -23,6 +23,7 @@ export interface SignalContext {
 export type FeatureMap = Record<string, number>;
 
 export interface Signal {
+  readonly name: string;
   /** Feature name -> what it means (the operators' vocabulary; documented in docs/features.md). */
   readonly features: Readonly<Record<string, string>>;
   compute(ctx: SignalContext, out: FeatureMap): void;

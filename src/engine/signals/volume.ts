@@ -3,6 +3,7 @@ import type { Signal } from './signal';
 
 /** How much a principal asks and receives: requests and output tokens per minute, hour and day. */
 export const volume: Signal = {
+  name: 'volume',
   features: {
     'principal.requests.1m': 'Requests in the last minute (a batch counts as its size).',
     'principal.requests.1h': 'Requests in the last hour.',

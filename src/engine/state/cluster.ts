@@ -18,15 +18,30 @@ export interface ClusterVerdict {
   stopped: number;
 }
 
+/**
+ * One generation's sketches, each allocated on first use: most clusters (one prompt's frame) see one
+ * principal once, and should cost a few bytes, not six sketches.
+ */
 interface Sketches {
-  principals: Hll;
-  fresh: Hll;
+  principals?: Hll;
+  fresh?: Hll;
   /** Principals seen with enough history for their own rules to judge them. */
-  judged: Hll;
-  suspects: Hll;
-  stopped: Hll;
+  judged?: Hll;
+  suspects?: Hll;
+  stopped?: Hll;
   /** Principals seen here when neither new nor suspect: the customers a shared fingerprint belongs to. */
-  established: Hll;
+  established?: Hll;
+}
+
+type SketchName = keyof Sketches;
+
+function add(s: Sketches, name: SketchName, h: number): void {
+  let sketch = s[name];
+  if (!sketch) {
+    sketch = hllEmpty();
+    s[name] = sketch;
+  }
+  hllAdd(sketch, h);
 }
 
 export interface ClusterRecord {
@@ -49,14 +64,7 @@ export interface ClusterRecord {
   verdict: ClusterVerdict | null;
 }
 
-const emptySketches = (): Sketches => ({
-  principals: hllEmpty(),
-  fresh: hllEmpty(),
-  judged: hllEmpty(),
-  suspects: hllEmpty(),
-  stopped: hllEmpty(),
-  established: hllEmpty(),
-});
+const emptySketches = (): Sketches => ({});
 
 export function newCluster(key: string, kind: ClusterKind, now: number): ClusterRecord {
   return {
@@ -112,17 +120,17 @@ export function observeCluster(rec: ClusterRecord, o: ClusterObservation, now: n
   hllAdd(rec.templates, o.template);
   rec.cot += Math.max(1 / Math.min(rec.requests, 64), 1 / 64) * (o.cot - rec.cot);
   rec.lastSeen = Math.max(rec.lastSeen, now);
-  hllAdd(s.principals, h);
-  if (o.fresh) hllAdd(s.fresh, h);
-  if (o.judged) hllAdd(s.judged, h);
+  add(s, 'principals', h);
+  if (o.fresh) add(s, 'fresh', h);
+  if (o.judged) add(s, 'judged', h);
   if (o.suspect) {
-    hllAdd(s.suspects, h);
+    add(s, 'suspects', h);
     for (const id of o.causes) rec.causes[id] = (rec.causes[id] ?? 0) + 1;
     const entries = Object.entries(rec.causes);
     if (entries.length > 8) rec.causes = Object.fromEntries(entries.sort((a, b) => b[1] - a[1]).slice(0, 8));
   }
-  if (o.stopped) hllAdd(s.stopped, h);
-  if (!o.fresh && !o.suspect) hllAdd(s.established, h);
+  if (o.stopped) add(s, 'stopped', h);
+  if (!o.fresh && !o.suspect) add(s, 'established', h);
 }
 
 export interface ClusterPolicy {
@@ -170,10 +178,12 @@ export interface ClusterStats {
 
 export function clusterStats(rec: ClusterRecord, now: number, windowMs: number): ClusterStats {
   const gen = Math.floor(now / windowMs);
-  const count = (k: keyof Sketches) => {
+  const count = (k: SketchName) => {
     if (gen > rec.gen + 1) return 0;
-    if (gen === rec.gen + 1) return hllCount(rec.cur[k]);
-    return hllCount(rec.cur[k], rec.prev[k]);
+    const cur = gen === rec.gen + 1 ? undefined : rec.cur[k];
+    const prev = gen === rec.gen + 1 ? rec.cur[k] : rec.prev[k];
+    if (!cur && !prev) return 0;
+    return cur && prev ? hllCount(cur, prev) : hllCount((cur ?? prev) as Hll);
   };
   return {
     principals: count('principals'),
@@ -191,11 +201,10 @@ export function clusterStats(rec: ClusterRecord, now: number, windowMs: number):
  * by the verdict itself are never judged, so a verdict cannot feed on its own stops. It is renewed
  * while that holds and lapses after its TTL otherwise.
  */
-export function updateVerdict(rec: ClusterRecord, policy: ClusterPolicy, now: number): ClusterVerdict | null {
+export function updateVerdict(rec: ClusterRecord, policy: ClusterPolicy, now: number, s: ClusterStats): ClusterVerdict | null {
   if (rec.verdict && rec.verdict.until <= now) rec.verdict = null;
   if (!policy.kinds.includes(rec.kind)) return rec.verdict;
   if (!isWrapper(rec, policy)) return rec.verdict;
-  const s = clusterStats(rec, now, policy.windowMs);
   if (s.established >= policy.vetoEstablished) return rec.verdict;
   const judged = Math.max(1, s.judged);
   const stopped = Math.min(s.stopped, judged);

@@ -10,7 +10,7 @@ import { addTo, DAY, ewma, HOUR, MINUTE, pushRing, type Window } from './window'
 export const RING = 24;
 const SIM_RING = 16;
 /** SimHash distance at or below which two prompts are near-duplicates. */
-export const NEAR_DUP_BITS = 6;
+export const NEAR_DUP_BITS = 10;
 
 export interface Standing {
   action: Action;

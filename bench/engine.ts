@@ -1,0 +1,139 @@
+/**
+ * Engine CPU per request (fingerprint + observe + decide) for 1 KB, 4 KB and 64 KB prompts and a
+ * 12-turn tool trajectory, and replay throughput over a simulated log. Prints a table and returns rows.
+ */
+
+import { loadCorpus } from '../eval/corpus';
+import params from '../eval/params.json';
+import { buildPopulation, type SimParams } from '../eval/populations';
+import { Rng } from '../eval/rng';
+import { simulate } from '../eval/simulate';
+import { WRAPPERS } from '../eval/wrappers';
+import { DEV_PEPPER } from '../src/engine/dev-pepper';
+import { engineKeys } from '../src/engine/fingerprint';
+import { MemoryEngine } from '../src/engine/memory-state';
+import { parseRecord } from '../src/engine/record';
+import { defaultRules } from '../src/engine/rules/defaults';
+import type { RawRequest } from '../src/engine/types';
+
+export interface Row {
+  name: string;
+  median: number;
+  p99: number;
+  unit: string;
+  extra?: string;
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+}
+
+function promptOf(bytes: number, rng: Rng, corpus: string[]): string {
+  let text = '';
+  while (text.length < bytes) text += `${rng.pick(corpus)}\n`;
+  return `${text.slice(0, bytes - 60)}\nExplain your reasoning step by step before answering.`;
+}
+
+function request(i: number, body: unknown): RawRequest {
+  const text = JSON.stringify(body);
+  return {
+    method: 'POST',
+    url: 'https://api.example.com/v1/messages',
+    headers: {
+      'x-api-key': `sk-bench-${i % 500}`,
+      'content-type': 'application/json',
+      'user-agent': 'Anthropic/Python 0.68.0',
+      'x-stainless-lang': 'python',
+    },
+    ip: `198.51.${i % 200}.${i % 250}`,
+    cf: { asn: 64500 + (i % 40), country: 'US', botManagement: { ja4: 't13d1715h2_5b57614c22b0_3d5424432f57' } },
+    body: text,
+    bodyBytes: text.length,
+  };
+}
+
+function timeEngine(name: string, build: (i: number) => RawRequest, n: number): Row {
+  const engine = new MemoryEngine({ rules: defaultRules(), keys: engineKeys(DEV_PEPPER) });
+  const requests = Array.from({ length: n }, (_, i) => build(i));
+  for (let i = 0; i < Math.min(2000, n); i++) engine.process(requests[i] as RawRequest, 1_800_000_000_000 + i * 1000);
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    engine.process(requests[i] as RawRequest, 1_800_000_500_000 + i * 1000);
+    samples.push((performance.now() - t) * 1000);
+  }
+  samples.sort((a, b) => a - b);
+  return { name, median: quantile(samples, 0.5), p99: quantile(samples, 0.99), unit: 'µs' };
+}
+
+export function engineBench(): Row[] {
+  const corpus = loadCorpus(0);
+  const texts = [...corpus.arena, ...corpus.alpaca, ...corpus.hh].map((p) => p.text);
+  const rng = new Rng(11);
+  const rows: Row[] = [];
+  for (const [label, bytes, n] of [
+    ['engine, 1 KB prompt', 1024, 4000],
+    ['engine, 4 KB prompt', 4096, 4000],
+    ['engine, 64 KB prompt', 65_536, 600],
+  ] as const) {
+    const prompts = Array.from({ length: 50 }, () => promptOf(bytes, rng, texts));
+    rows.push(
+      timeEngine(
+        label,
+        (i) => request(i, { model: 'claude-sonnet-4-5', max_tokens: 4096, messages: [{ role: 'user', content: prompts[i % 50] }] }),
+        n,
+      ),
+    );
+  }
+  const tools = [{ name: 'bash', input_schema: { type: 'object', properties: { command: { type: 'string' } } } }];
+  rows.push(
+    timeEngine(
+      'engine, 12-turn tool trajectory',
+      (i) => {
+        const messages: unknown[] = [{ role: 'user', content: rng.pick(texts) }];
+        for (let k = 0; k < 11; k++) {
+          messages.push({ role: 'assistant', content: [{ type: 'tool_use', id: `t${k}`, name: 'bash', input: { command: 'ls' } }] });
+          messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: `t${k}`, content: rng.pick(texts).slice(0, 400) }] });
+        }
+        return request(i, { model: 'claude-sonnet-4-5', max_tokens: 8192, system: 'You are a coding agent.', tools, messages });
+      },
+      3000,
+    ),
+  );
+  return rows;
+}
+
+/** Replay throughput in process: parse each JSONL record and decide, as the CLI does, without start-up. */
+export function replayBench(): Row & { records: number; perSecond: number } {
+  const p = structuredClone(params) as unknown as SimParams;
+  p.days = 1;
+  const lines: string[] = [];
+  simulate(
+    new MemoryEngine({ rules: defaultRules(), keys: engineKeys(DEV_PEPPER) }),
+    buildPopulation(new Rng(3), loadCorpus(0), p, WRAPPERS.tuning),
+    p,
+    {
+      onRecord: (line) => lines.push(line),
+    },
+  );
+  const engine = new MemoryEngine({ rules: defaultRules(), keys: engineKeys(DEV_PEPPER) });
+  const t = performance.now();
+  for (const line of lines) {
+    const rec = parseRecord(line);
+    const { decision, features } = engine.process(rec.raw, rec.ts);
+    if (rec.response?.usage && decision.action !== 'block') engine.observeResponse(features, rec.response.usage, null, rec.ts);
+    JSON.stringify(decision);
+  }
+  const seconds = (performance.now() - t) / 1000;
+  const perSecond = lines.length / seconds;
+  const bytes = lines.reduce((s, l) => s + l.length, 0) / lines.length;
+  return {
+    name: 'replay throughput (one core, in process)',
+    median: perSecond,
+    p99: Number.NaN,
+    unit: 'records/s',
+    extra: `${lines.length} records, mean ${(bytes / 1024).toFixed(1)} KB; 29 M records in ${(29e6 / perSecond / 60).toFixed(1)} min`,
+    records: lines.length,
+    perSecond,
+  };
+}

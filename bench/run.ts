@@ -1,0 +1,16 @@
+/** `npm run bench`: engine CPU and replay throughput; writes bench/results.json. */
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { engineBench, type Row, replayBench } from './engine';
+
+const rows: Row[] = [...engineBench(), replayBench()];
+const fmt = (x: number) => (Number.isNaN(x) ? '-' : x >= 100 ? x.toFixed(0) : x.toFixed(1));
+console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} x${cpus().length}, node ${process.version}, ${new Date().toISOString()}\n`);
+console.log(`${'measure'.padEnd(44)}${'median'.padStart(12)}${'p99'.padStart(10)}  unit`);
+for (const r of rows)
+  console.log(`${r.name.padEnd(44)}${fmt(r.median).padStart(12)}${fmt(r.p99).padStart(10)}  ${r.unit}${r.extra ? `   (${r.extra})` : ''}`);
+writeFileSync(
+  resolve(import.meta.dirname, 'results.json'),
+  `${JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, node: process.version, rows }, null, 2)}\n`,
+);

@@ -1,0 +1,122 @@
+/**
+ * The replay CLI as a driver uses it: one decision per record, in order, written before the next record
+ * is read; and the simulator and the replay (the same engine, two shells) agree on the same traffic.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { describe, expect, it } from 'vitest';
+import { loadCorpus } from '../../eval/corpus';
+import params from '../../eval/params.json';
+import { buildPopulation, type SimParams } from '../../eval/populations';
+import { Rng } from '../../eval/rng';
+import { simulate } from '../../eval/simulate';
+import { WRAPPERS } from '../../eval/wrappers';
+import { DEV_PEPPER } from '../../src/engine/dev-pepper';
+import { engineKeys } from '../../src/engine/fingerprint';
+import { MemoryEngine } from '../../src/engine/memory-state';
+import { defaultRules } from '../../src/engine/rules/defaults';
+
+function replay(args: string[] = []): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/replay.ts', ...args], { env: { ...process.env, KEY_PEPPER: '' } });
+}
+
+const record = (id: string, ts: number, prompt: string, key = 'sk-ant-replay') => ({
+  id,
+  ts,
+  method: 'POST',
+  url: 'https://api.example.com/v1/messages',
+  headers: { 'x-api-key': key, 'content-type': 'application/json', 'user-agent': 'python-requests/2.32.3' },
+  ip: `100.64.${Math.floor(ts / 60_000) % 250}.9`,
+  body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 8192, messages: [{ role: 'user', content: prompt }] }),
+  response: { status: 200, usage: { input_tokens: 50, output_tokens: 1500 } },
+});
+
+describe('replay CLI', () => {
+  it('answers each record in order before reading the next, and keeps going past bad lines', async () => {
+    const child = replay();
+    const lines = createInterface({ input: child.stdout });
+    const next = () => new Promise<Record<string, unknown>>((resolve) => lines.once('line', (l) => resolve(JSON.parse(l))));
+    const decisions: Array<Record<string, unknown>> = [];
+    // Interactive: the driver waits for each decision before it sends the next record.
+    for (let i = 0; i < 12; i++) {
+      const pending = next();
+      child.stdin.write(
+        `${JSON.stringify(record(`r${i}`, 1_800_000_000_000 + i * 60_000, `Think step by step and show your reasoning: what is ${i} times ${i + 3}, and why?`))}\n`,
+      );
+      decisions.push(await pending);
+    }
+    const bad = next();
+    child.stdin.write('{"id": "oops", "ts": "yesterday"}\n');
+    expect(await bad).toMatchObject({ id: 'oops', action: 'error', reached_origin: false });
+    const garbage = next();
+    child.stdin.write('not json at all\n');
+    expect((await garbage).action).toBe('error');
+    child.stdin.end();
+    await new Promise((r) => child.on('close', r));
+
+    expect(decisions.map((d) => d.id)).toEqual(Array.from({ length: 12 }, (_, i) => `r${i}`));
+    for (const d of decisions) {
+      expect(d).toHaveProperty('score');
+      expect(d.principal).toMatch(/^k_[0-9a-f]{16}$/);
+      expect(JSON.stringify(d)).not.toContain('sk-ant-replay');
+      expect(d.reached_origin).toBe(!['throttle', 'challenge', 'block'].includes(d.action as string));
+    }
+    expect(decisions.some((d) => d.action === 'block' || d.action === 'challenge')).toBe(true);
+  });
+
+  it('rejects an invalid --rules file with the bad fields named', async () => {
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync('/tmp/dg-rules-');
+    const path = join(dir, 'rules.json');
+    writeFileSync(
+      path,
+      JSON.stringify({
+        version: 1,
+        rules: [{ id: 'x', description: 'd', mode: 'on', when: { feature: 'nope', gte: 1 }, points: 5 }],
+        evaluator: {},
+      }),
+    );
+    const child = replay(['--rules', path]);
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const code = await new Promise((r) => child.on('close', r));
+    expect(code).toBe(2);
+    expect(stderr).toContain('rules.0.mode');
+    expect(stderr).toContain('unknown feature "nope"');
+  });
+
+  it('agrees with the simulator, which runs the same engine in process, record for record', async () => {
+    const p = structuredClone(params) as unknown as SimParams;
+    p.warmupDays = 0.05;
+    p.days = 0.1;
+    p.benign.developers = 20;
+    p.benign.codingAgents = 5;
+    for (const c of p.campaigns) c.accounts = Math.max(2, Math.round(c.accounts / 20));
+    const lines: string[] = [];
+    const actions: string[] = [];
+    const engine = new MemoryEngine({ rules: defaultRules(), keys: engineKeys(DEV_PEPPER) });
+    simulate(engine, buildPopulation(new Rng(7), loadCorpus(0), p, WRAPPERS.tuning), p, {
+      onRecord: (line, action) => {
+        lines.push(line);
+        actions.push(action);
+      },
+    });
+    expect(lines.length).toBeGreaterThan(300);
+    const child = replay();
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stdin.end(`${lines.join('\n')}\n`);
+    await new Promise((r) => child.on('close', r));
+    const replayed = out
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { action: string }).action);
+    expect(replayed).toEqual(actions);
+    expect(new Set(actions).size).toBeGreaterThan(1);
+  });
+});

@@ -1,0 +1,157 @@
+/** The engine end to end over in-memory state: decisions, shadow, lists, standing, campaigns across accounts. */
+import { describe, expect, it } from 'vitest';
+import { engineKeys } from '../../../src/engine/fingerprint';
+import { MemoryEngine } from '../../../src/engine/memory-state';
+import { type CompiledRuleSet, compileRuleSet } from '../../../src/engine/rules/compile';
+import { DEFAULT_RULE_SET, defaultRules } from '../../../src/engine/rules/defaults';
+import type { RuleSet } from '../../../src/engine/rules/schema';
+import { anthropic } from './requests';
+
+const T0 = Date.UTC(2027, 0, 1);
+const MIN = 60_000;
+const keys = engineKeys('test-pepper');
+const newEngine = (rules: CompiledRuleSet = defaultRules()) => new MemoryEngine({ rules, keys });
+
+function withModes(mode: 'enforce' | 'shadow'): CompiledRuleSet {
+  const doc = structuredClone(DEFAULT_RULE_SET) as RuleSet;
+  for (const r of doc.rules) r.mode = mode;
+  doc.version = 2;
+  return compileRuleSet(doc);
+}
+
+const QUESTIONS = [
+  'A bakery sells 48 muffins in the morning and half as many in the afternoon. How many muffins are sold in total?',
+  'Which law of thermodynamics forbids a perpetual motion machine of the second kind, and why does entropy matter?',
+  'Write a function that checks whether a string is a palindrome while ignoring punctuation and case.',
+  'What were the main economic causes of the fall of the Western Roman Empire in the fifth century?',
+  'A patient presents with fever, stiff neck and photophobia. What is the most likely diagnosis and first test?',
+  'Explain the difference between a contract that is void and one that is voidable under common law.',
+  'If the central bank raises interest rates, what happens to bond prices and to the exchange rate?',
+  'Compose a sonnet about the ocean at dawn with a volta in the ninth line.',
+];
+const wrapper = (q: string) =>
+  `Solve the following problem. Think step by step and show your reasoning before giving the final answer.\n\n${q}`;
+
+/** A harvesting account: wrapped one-shot questions from a rotating residential network. */
+function harvest(engine: MemoryEngine, key: string, n: number, start: number) {
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const raw = anthropic({
+      key,
+      prompt: wrapper(QUESTIONS[i % QUESTIONS.length] as string),
+      maxTokens: 8192,
+      ip: `100.${64 + (i % 50)}.${i}.9`,
+    });
+    const { decision, features } = engine.process(raw, start + i * 2 * MIN);
+    if (decision.action === 'allow' || decision.action === 'log' || decision.action === 'degrade') {
+      engine.observeResponse(features, { inputTokens: 80, outputTokens: 1500 }, null, start + i * 2 * MIN);
+    }
+    out.push(decision);
+  }
+  return out;
+}
+
+describe('one principal', () => {
+  it('stops a wrapped chain-of-thought harvester within its first few requests, with readable reasons', () => {
+    const decisions = harvest(newEngine(), 'sk-harvest-1', 12, T0);
+    const firstStop = decisions.findIndex((d) => d.action === 'block' || d.action === 'challenge');
+    expect(firstStop).toBeGreaterThanOrEqual(0);
+    expect(firstStop).toBeLessThan(6);
+    const stop = decisions[firstStop];
+    expect(stop?.reasons.length).toBeGreaterThan(0);
+    expect(stop?.reasons.every((r) => /^[a-z]+(\.[a-z0-9]+)+$/.test(r))).toBe(true);
+    // Standing: later requests meet the stop without having to score again.
+    expect(decisions.at(-1)?.reasons[0]).toMatch(/^standing\./);
+    expect(decisions.at(-1)?.score).toBeGreaterThan(0);
+  });
+
+  it('lets an ordinary multi-turn conversation through', () => {
+    const engine = newEngine();
+    const turns: Array<{ role: string; content: string }> = [];
+    for (let i = 0; i < 30; i++) {
+      turns.push({ role: 'user', content: `Thanks! And what about point ${i}? Can you also suggest a recipe with lentils and rice?` });
+      const { decision } = engine.process(anthropic({ key: 'sk-chat', messages: [...turns] }), T0 + i * MIN);
+      expect(decision.action, `turn ${i}`).toMatch(/^(allow|log)$/);
+      turns.push({ role: 'assistant', content: 'Here is a suggestion.' });
+    }
+  });
+
+  it('in shadow mode decides the same but enforces nothing, and records would_action', () => {
+    const decisions = harvest(newEngine(withModes('shadow')), 'sk-harvest-2', 10, T0);
+    expect(decisions.every((d) => d.action === 'allow')).toBe(true);
+    expect(decisions.some((d) => d.wouldAction === 'block' || d.wouldAction === 'challenge')).toBe(true);
+  });
+
+  it('replays a standing decision under the current modes: shadowing its rules lifts it, enforcing restores it', () => {
+    const engine = newEngine();
+    const decisions = harvest(engine, 'sk-harvest-3', 8, T0);
+    expect(decisions.at(-1)?.action).toMatch(/block|challenge/);
+    engine.rules = withModes('shadow');
+    const lifted = harvest(engine, 'sk-harvest-3', 1, T0 + 20 * MIN)[0];
+    expect(lifted?.action).toBe('allow');
+    expect(lifted?.wouldAction).toMatch(/block|challenge/);
+    engine.rules = withModes('enforce');
+    expect(harvest(engine, 'sk-harvest-3', 1, T0 + 21 * MIN)[0]?.action).toMatch(/block|challenge/);
+  });
+
+  it('applies lists before anything else, even with every rule in shadow', () => {
+    const engine = newEngine(withModes('shadow'));
+    const probe = engine.process(anthropic({ key: 'sk-listed' }), T0);
+    engine.lists.set(probe.features.principal, { list: 'deny', reason: 'fraud report' });
+    const denied = engine.process(anthropic({ key: 'sk-listed' }), T0 + MIN).decision;
+    expect(denied.action).toBe('block');
+    expect(denied.reasons[0]).toBe('list.deny');
+    const allowEngine = newEngine();
+    const first = harvest(allowEngine, 'sk-partner', 1, T0)[0];
+    allowEngine.lists.set(first?.principal as string, { list: 'allow', reason: 'research partner' });
+    expect(harvest(allowEngine, 'sk-partner', 12, T0 + MIN).every((d) => d.action === 'allow')).toBe(true);
+  });
+});
+
+describe('campaigns across accounts', () => {
+  it('stops a fresh account of a known campaign at its first request, after the board refresh', () => {
+    const engine = newEngine();
+    let t = T0;
+    for (let a = 0; a < 8; a++) {
+      harvest(engine, `sk-campaign-${a}`, 8, t);
+      t += 20 * MIN;
+    }
+    const refresh = engine.rules.boardRefreshMs;
+    const fresh = harvest(engine, 'sk-campaign-new', 1, t + refresh + 1)[0];
+    expect(fresh?.action).toBe('block');
+    expect(fresh?.reasons).toContain('cluster.campaign.fresh');
+    expect(fresh?.reasons).toContain('cluster.verdict');
+  });
+
+  it('does not condemn a fingerprint that long-standing clean customers share (established veto)', () => {
+    const engine = newEngine();
+    let t = T0;
+    // Three established customers use the campaign's wrapper phrase in ordinary conversations for two days.
+    for (let day = 0; day < 2; day++) {
+      for (let c = 0; c < 3; c++) {
+        for (let i = 0; i < 6; i++) {
+          const q = QUESTIONS[(i + c) % QUESTIONS.length] as string;
+          engine.process(
+            anthropic({
+              key: `sk-customer-${c}`,
+              messages: [
+                { role: 'user', content: 'hi' },
+                { role: 'assistant', content: 'hello' },
+                { role: 'user', content: wrapper(q) },
+              ],
+            }),
+            t,
+          );
+          t += 7 * MIN;
+        }
+      }
+      t += 12 * 60 * MIN;
+    }
+    for (let a = 0; a < 8; a++) {
+      harvest(engine, `sk-campaign-${a}`, 8, t);
+      t += 20 * MIN;
+    }
+    const fresh = harvest(engine, 'sk-campaign-new', 1, t + engine.rules.boardRefreshMs + 1)[0];
+    expect(fresh?.reasons).not.toContain('cluster.campaign.fresh');
+  });
+});

@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest';
+import { engineKeys, fingerprint } from '../../../src/engine/fingerprint';
+import { toHex } from '../../../src/engine/hash/sha256';
+import { hamming64 } from '../../../src/engine/hash/sketch';
+import { NEAR_DUP_BITS } from '../../../src/engine/state/principal';
+import { anthropic } from './requests';
+
+const keys = engineKeys('test-pepper');
+const fp = (r = anthropic()) => fingerprint(r, { keys });
+
+describe('who', () => {
+  it('hashes the API key with HMAC-SHA256 and the pepper (matching WebCrypto), never keeping it raw', async () => {
+    const f = fp(anthropic({ key: 'sk-ant-secret-123' }));
+    const key = await crypto.subtle.importKey('raw', new TextEncoder().encode('test-pepper'), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+    ]);
+    const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode('key\u0000sk-ant-secret-123')));
+    expect(f.keyHash).toBe(`k_${toHex(mac, 8)}`);
+    expect(f.principal).toBe(f.keyHash);
+    expect(JSON.stringify(f)).not.toContain('sk-ant-secret-123');
+  });
+
+  it('reads the key from Authorization: Bearer as well, and different peppers give different ids', () => {
+    const bearer = anthropic({ key: '' });
+    delete bearer.headers['x-api-key'];
+    bearer.headers.authorization = 'Bearer sk-ant-secret-123';
+    expect(fp(bearer).keyHash).toBe(fp(anthropic({ key: 'sk-ant-secret-123' })).keyHash);
+    expect(fingerprint(anthropic(), { keys: engineKeys('other') }).keyHash).not.toBe(fp().keyHash);
+  });
+
+  it('groups IPv4 by /24 and IPv6 by /48, and keeps end users and orgs hashed', () => {
+    expect(fp(anthropic({ ip: '203.0.113.5' })).network).toBe(fp(anthropic({ ip: '203.0.113.200' })).network);
+    expect(fp(anthropic({ ip: '203.0.113.5' })).network).not.toBe(fp(anthropic({ ip: '203.0.114.5' })).network);
+    expect(fp(anthropic({ ip: '2001:db8:1::1' })).network).toBe(fp(anthropic({ ip: '2001:db8:1:ffff::9' })).network);
+    const f = fingerprint(anthropic({ extra: { metadata: { user_id: 'alice@example.com' } }, headers: { 'x-lab-org': 'org-42' } }), {
+      keys,
+      trustedOrgHeader: 'x-lab-org',
+    });
+    expect(f.endUser).toMatch(/^u_[0-9a-f]{16}$/);
+    expect(f.org).toMatch(/^o_[0-9a-f]{16}$/);
+    expect(JSON.stringify(f)).not.toContain('alice@example.com');
+  });
+
+  it('notices a user agent that claims an official SDK without its headers', () => {
+    expect(fp().sdkOfficial).toBe(true);
+    expect(fp().sdkMismatch).toBe(false);
+    const forged = anthropic();
+    delete forged.headers['x-stainless-lang'];
+    delete forged.headers['x-stainless-package-version'];
+    expect(fp(forged).sdkMismatch).toBe(true);
+  });
+});
+
+describe('what', () => {
+  it('reads the API surface and the harvest asks', () => {
+    const f = fp(anthropic({ thinking: 8000, maxTokens: 12000 }));
+    expect(f.surface).toBe('anthropic.messages');
+    expect(f.thinkingBudget).toBe(8000);
+    expect(f.maxTokens).toBe(12000);
+    const oai = fingerprint(
+      {
+        ...anthropic(),
+        url: 'https://api.example.com/v1/chat/completions',
+        body: JSON.stringify({
+          model: 'o4-mini',
+          reasoning_effort: 'high',
+          logprobs: true,
+          top_logprobs: 5,
+          logit_bias: { '1': 2 },
+          n: 3,
+          messages: [{ role: 'user', content: 'x' }],
+        }),
+      },
+      { keys },
+    );
+    expect(oai).toMatchObject({ surface: 'openai.chat', reasoningEffort: 3, logprobs: true, topLogprobs: 5, logitBias: true, n: 3 });
+  });
+
+  it('counts turns and tool results, and reads the last user turn', () => {
+    const f = fp(
+      anthropic({
+        messages: [
+          { role: 'user', content: 'Fix the bug in main.ts' },
+          { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'read', input: {} }] },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'file text' }] },
+        ],
+      }),
+    );
+    expect(f.turns).toBe(2);
+    expect(f.toolResults).toBe(1);
+  });
+
+  it('scores a Message Batch as the requests it carries', () => {
+    const item = (q: string) => ({ custom_id: q, params: { model: 'm', max_tokens: 10, messages: [{ role: 'user', content: q }] } });
+    const body = JSON.stringify({
+      requests: [item('Solve step by step: 2+2'), item('Think step by step: 3*3'), item('Show your reasoning: 5-1')],
+    });
+    const f = fingerprint({ ...anthropic(), url: 'https://api.example.com/v1/messages/batches', body, bodyBytes: body.length }, { keys });
+    expect(f.surface).toBe('anthropic.batches');
+    expect(f.batchSize).toBe(3);
+    expect(f.cot).toBeGreaterThan(0.6);
+  });
+
+  it('still fingerprints an unparseable body (it is a signal), with bounded work on hostile input', () => {
+    const bad = fp({ ...anthropic(), body: '{"model": "x", "messages": [ {"role": "user", "content": "think step by step' });
+    expect(bad.unparseable).toBe(true);
+    expect(bad.cot).toBeGreaterThan(0);
+    const deep = '['.repeat(50_000) + ']'.repeat(50_000);
+    const many = JSON.stringify({
+      model: 'm',
+      max_tokens: 5,
+      messages: Array.from({ length: 10_000 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: `turn ${i}` })),
+    });
+    const huge = JSON.stringify({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'word '.repeat(200_000) }] });
+    const weird = JSON.stringify({ model: 5, max_tokens: 'lots', messages: { role: 'user' }, thinking: [], system: { a: 1 } });
+    for (const body of [deep, many, huge, weird]) {
+      const started = performance.now();
+      const f = fp({ ...anthropic(), body, bodyBytes: body.length });
+      expect(performance.now() - started).toBeLessThan(250);
+      expect(f.principal).toMatch(/^k_/);
+    }
+  });
+});
+
+describe('content', () => {
+  it('masks numbers, quoted spans and names so one template hashes alike', () => {
+    const a = fp(anthropic({ prompt: 'Natalia sold 48 clips in April and "some" more in May. How many clips did she sell?' }));
+    const b = fp(anthropic({ prompt: 'Natalia sold 93 clips in April and "a few" more in May. How many clips did she sell?' }));
+    expect(a.templateHash).toBe(b.templateHash);
+    expect(fp(anthropic({ prompt: 'What is the boiling point of water at sea level in kelvin?' })).templateHash).not.toBe(a.templateHash);
+  });
+
+  it('shares a frame cluster between different questions in one wrapper', () => {
+    const wrap = (q: string) => `${q}\n\nPlease reason carefully and present the full derivation before the final answer.`;
+    const a = fp(anthropic({ prompt: wrap('A train travels 120 km in 2 hours. What is its speed?') }));
+    const b = fp(anthropic({ prompt: wrap('Which element has the highest electronegativity and why does it matter?') }));
+    const suffix = (f: typeof a) => f.clusters.find((c) => c.kind === 'suffix')?.key;
+    expect(suffix(a)).toBeDefined();
+    expect(suffix(a)).toBe(suffix(b));
+    expect(a.templateHash).not.toBe(b.templateHash);
+  });
+
+  it('keeps near-duplicates within a few SimHash bits and unrelated prompts far apart', () => {
+    const base =
+      'Write a Python function that returns the 10th Fibonacci number using memoization, explain its time and space complexity, ' +
+      'compare it with the iterative version, and add unit tests that cover the base cases, a large input and invalid input.';
+    const s = fp(anthropic({ prompt: base })).simhash;
+    expect(fp(anthropic({ prompt: base.replace('10th', '25th') })).simhash).toBe(s);
+    const near = fp(anthropic({ prompt: base.replace('returns', 'computes') })).simhash;
+    const far = fp(
+      anthropic({ prompt: 'Plan a three-day trip to Lisbon with a focus on food markets, museums and the old tram lines.' }),
+    ).simhash;
+    expect(hamming64(s, near)).toBeLessThanOrEqual(NEAR_DUP_BITS);
+    expect(hamming64(s, far)).toBeGreaterThan(16);
+  });
+
+  it('scores chain-of-thought asks across phrasings and languages, and not ordinary prompts', () => {
+    const cot = (prompt: string) => fp(anthropic({ prompt })).cot;
+    for (const p of [
+      "Let's think step by step.",
+      'Work through it one step at a time and show all of your working.',
+      'Put your reasoning inside <thinking></thinking> tags first.',
+      'Resuelve paso a paso.',
+      'Löse die Aufgabe Schritt für Schritt.',
+      '请一步一步地思考。',
+      'ステップバイステップで考えてください。',
+      'Реши задачу шаг за шагом.',
+    ]) {
+      expect(cot(p), p).toBeGreaterThanOrEqual(0.7);
+    }
+    for (const p of [
+      'What is the capital of Peru?',
+      'Show me flights to Boston on Friday.',
+      'I think my card was charged twice.',
+      'Step on the gas, we are late!',
+    ]) {
+      expect(cot(p), p).toBeLessThan(0.3);
+    }
+    expect(fp(anthropic({ prompt: 'Q', system: 'Always explain your reasoning step by step.' })).cot).toBeGreaterThanOrEqual(0.7);
+  });
+
+  it('does not trip on prompt words that are Object prototype names', () => {
+    expect(() => fp(anthropic({ prompt: 'constructor toString hasOwnProperty __proto__ valueOf paso' }))).not.toThrow();
+  });
+});

@@ -1,0 +1,92 @@
+/** Rules as data: validation, and a positive and a negative case for every default rule. */
+import { describe, expect, it } from 'vitest';
+import { compileRuleSet, RuleSetError } from '../../../src/engine/rules/compile';
+import { DEFAULT_RULE_SET, defaultRules } from '../../../src/engine/rules/defaults';
+import type { FeatureMap } from '../../../src/engine/signals';
+import { FEATURES } from '../../../src/engine/signals';
+import cases from '../../fixtures/rule-cases.json';
+
+type Case = Record<string, number | string>;
+const table = cases.cases as unknown as Record<string, { positive: Case[]; negative: Case[] }>;
+
+function features(c: Case): FeatureMap {
+  const out: FeatureMap = { ...(cases.base as FeatureMap) };
+  for (const [k, v] of Object.entries(c)) if (typeof v === 'number') out[k] = v;
+  return out;
+}
+
+describe('default rule set', () => {
+  const compiled = defaultRules();
+
+  it('validates, and every rule uses only documented features', () => {
+    expect(compiled.rules.length).toBe(DEFAULT_RULE_SET.rules.length);
+    const names = JSON.stringify(DEFAULT_RULE_SET).match(/"feature":"([^"]+)"/g) ?? [];
+    for (const n of names) expect(Object.hasOwn(FEATURES, n.slice(11, -1))).toBe(true);
+  });
+
+  it('has a positive and a negative case for every rule, and no case for a rule that does not exist', () => {
+    for (const rule of DEFAULT_RULE_SET.rules) {
+      expect(table[rule.id]?.positive.length, rule.id).toBeGreaterThan(0);
+      expect(table[rule.id]?.negative.length, rule.id).toBeGreaterThan(0);
+    }
+    const ids = new Set(DEFAULT_RULE_SET.rules.map((r) => r.id));
+    for (const id of Object.keys(table)) expect(ids.has(id), id).toBe(true);
+  });
+
+  for (const [id, { positive, negative }] of Object.entries(table)) {
+    it(`${id}: matches its positive cases and none of its negative ones`, () => {
+      const rule = compiled.rules.find((r) => r.id === id);
+      expect(rule).toBeDefined();
+      for (const c of positive) expect(rule?.test(features(c)), JSON.stringify(c)).toBe(true);
+      for (const c of negative) expect(rule?.test(features(c)), JSON.stringify(c)).toBe(false);
+    });
+  }
+});
+
+describe('rule-set validation', () => {
+  const valid = () => structuredClone(DEFAULT_RULE_SET);
+
+  function issuesOf(doc: unknown): string[] {
+    try {
+      compileRuleSet(doc);
+    } catch (err) {
+      expect(err).toBeInstanceOf(RuleSetError);
+      return (err as RuleSetError).issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    }
+    throw new Error('expected the rule set to be rejected');
+  }
+
+  it('names an unknown feature, including prototype names', () => {
+    const doc = valid();
+    (doc.rules[0] as { when: unknown }).when = { feature: 'principal.nope', gte: 1 };
+    expect(issuesOf(doc).join()).toContain('unknown feature "principal.nope"');
+    (doc.rules[0] as { when: unknown }).when = { feature: 'constructor', gte: 1 };
+    expect(issuesOf(doc).join()).toContain('unknown feature "constructor"');
+  });
+
+  it('rejects duplicate ids', () => {
+    const doc = valid();
+    (doc.rules[1] as { id: string }).id = doc.rules[0]?.id as string;
+    expect(issuesOf(doc).join()).toContain('rules.1.id: duplicate rule id');
+  });
+
+  it('rejects bad modes, decreasing thresholds and bad durations, naming each field', () => {
+    const doc = valid();
+    (doc.rules[2] as { mode: string }).mode = 'maybe';
+    doc.evaluator.thresholds.block = 10;
+    doc.evaluator.ttl.block = 'forever';
+    const issues = issuesOf(doc).join('\n');
+    expect(issues).toMatch(/rules\.2\.mode/);
+    expect(issues).toMatch(/evaluator\.thresholds: thresholds must not decrease/);
+    expect(issues).toMatch(/evaluator\.ttl\.block/);
+  });
+
+  it('rejects a comparison without an operator and unknown fields', () => {
+    const doc = valid();
+    (doc.rules[0] as { when: unknown }).when = { feature: 'request.cot' };
+    (doc.rules[1] as Record<string, unknown>).severity = 'high';
+    const issues = issuesOf(doc).join('\n');
+    expect(issues).toContain('a comparison needs one of gte, gt, lte, lt, eq');
+    expect(issues).toMatch(/rules\.1/);
+  });
+});

@@ -17,6 +17,7 @@ export default defineConfig(async () => {
           ],
           test: {
             name: 'workers',
+            testTimeout: 30_000,
             include: ['test/workers/**/*.test.ts'],
             setupFiles: ['./test/workers/apply-migrations.ts'],
           },

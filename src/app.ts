@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { apiErrorFor } from './actions/errors';
 import { ConfigError, readConfig } from './config';
-import { forward } from './proxy/forward';
+import { guardRequest } from './guard/guard';
 import { resolveOrigin } from './proxy/origin';
 
 export type AppEnv = { Bindings: Cloudflare.Env; Variables: { requestId: string } };
@@ -38,7 +38,14 @@ export function createApp(): Hono<AppEnv> {
     const url = new URL(c.req.url);
     const origin = resolveOrigin(config, url);
     if (!origin.ok) return apiErrorFor(c.req.raw, 'unavailable', origin.message);
-    return forward({ request: c.req.raw, target: origin.target, body: c.req.raw.body, requestId: c.get('requestId') });
+    return guardRequest({
+      env: c.env,
+      ctx: c.executionCtx,
+      config,
+      request: c.req.raw,
+      requestId: c.get('requestId'),
+      target: origin.target,
+    });
   });
 
   app.onError(function guardError(err, c) {

@@ -1,5 +1,6 @@
 import { createApp } from './app';
 
+export { BoardState } from './state/board-state';
 export { ClusterState } from './state/cluster-state';
 export { PrincipalState } from './state/principal-state';
 

@@ -7,6 +7,8 @@ declare namespace Cloudflare {
     ADMIN_TOKEN?: string;
     /** Named operator tokens: "alice:tok1,bob:tok2". */
     ADMIN_TOKENS?: string;
+    /** Optional: a header set by the lab's own auth layer that names the organization (trusted). */
+    TRUSTED_ORG_HEADER?: string;
     /** Optional: milliseconds between the mock origin's SSE events (default 0). */
     MOCK_STREAM_DELAY_MS?: string;
   }

@@ -1,4 +1,140 @@
+/**
+ * One Durable Object per principal: the only writer of its engine record, so its windows and standing
+ * decision are consistent. The isolate makes one awaited call (`observe`) per request; responses'
+ * usage arrives later (`usage`). Decisions are aggregated here and flushed to D1 by an alarm, retried
+ * until D1 accepts: no D1 write on the request path, and nothing lost while D1 is down.
+ */
 import { DurableObject } from 'cloudflare:workers';
+import type { ListHit } from '../engine/decide';
+import { clusterObservation, observeAndDecide } from '../engine/pipeline';
+import type { ClusterSighting } from '../engine/signals';
+import type { ClusterObservation } from '../engine/state/cluster';
+import { newPrincipal, observeUsage, type PrincipalRecord, type Standing } from '../engine/state/principal';
+import { type Decision, type Features, isStop, type Usage } from '../engine/types';
+import { type DecisionBucket, flushPrincipal, type PrincipalSummary } from './recorder';
+import { rulesForVersion } from './rules-cache';
 
-/** Per-principal engine state (windows, shares, standing decision). Filled in by the live-state work. */
-export class PrincipalState extends DurableObject<Cloudflare.Env> {}
+export interface ObserveInput {
+  features: Features;
+  sightings: ClusterSighting[];
+  list: ListHit | null;
+  rulesVersion: number;
+  now: number;
+}
+
+export interface ObserveOutput {
+  decision: Decision;
+  observation: ClusterObservation;
+  standing: Standing | null;
+}
+
+const FLUSH_MS = 10_000;
+const MAX_BACKOFF_MS = 300_000;
+
+interface Pending {
+  buckets: Record<string, DecisionBucket>;
+  summary: PrincipalSummary | null;
+  failures: number;
+  /** When this principal was first stopped: kept across flushes for the ban feed's cursor. */
+  stoppedAt: number | null;
+}
+
+export class PrincipalState extends DurableObject<Cloudflare.Env> {
+  private record: PrincipalRecord | null = null;
+  private pending: Pending | null = null;
+
+  private async load(id: string, now: number): Promise<PrincipalRecord> {
+    this.record ??= (await this.ctx.storage.get<PrincipalRecord>('record')) ?? newPrincipal(id, now);
+    return this.record;
+  }
+
+  private async pendingState(): Promise<Pending> {
+    this.pending ??= (await this.ctx.storage.get<Pending>('pending')) ?? { buckets: {}, summary: null, failures: 0, stoppedAt: null };
+    return this.pending;
+  }
+
+  async observe(input: ObserveInput): Promise<ObserveOutput> {
+    const { features, now } = input;
+    const rules = await rulesForVersion(this.env.DB, input.rulesVersion);
+    const record = await this.load(features.principal, now);
+    const result = observeAndDecide(record, features, input.sightings, rules, input.list, now);
+    const observation = clusterObservation(features, result, record, rules, now);
+    await this.ctx.storage.put('record', record);
+    await this.remember(record, result.decision, now);
+    return { decision: result.decision, observation, standing: record.standing };
+  }
+
+  async usage(principal: string, usage: Usage, now: number): Promise<void> {
+    const record = await this.load(principal, now);
+    observeUsage(record, usage, now);
+    await this.ctx.storage.put('record', record);
+  }
+
+  /** The record as stored (for the admin view and tests). */
+  async snapshot(): Promise<PrincipalRecord | null> {
+    return this.record ?? (await this.ctx.storage.get<PrincipalRecord>('record')) ?? null;
+  }
+
+  private async remember(record: PrincipalRecord, d: Decision, now: number): Promise<void> {
+    const p = await this.pendingState();
+    const hour = Math.floor(now / 3_600_000) * 3_600_000;
+    const key = `${hour}|${d.action}|${d.wouldAction}|${d.rulesVersion}`;
+    const bucket = (p.buckets[key] ??= {
+      hour,
+      action: d.action,
+      wouldAction: d.wouldAction,
+      rulesVersion: d.rulesVersion,
+      count: 0,
+      maxScore: 0,
+      reasons: {},
+      lastTs: now,
+    });
+    bucket.count++;
+    bucket.maxScore = Math.max(bucket.maxScore, d.score);
+    bucket.lastTs = now;
+    for (const r of d.reasons.slice(0, 5)) bucket.reasons[r] = (bucket.reasons[r] ?? 0) + 1;
+    const standing = record.standing && record.standing.until > now ? record.standing : null;
+    if (isStop(d.action)) p.stoppedAt ??= now;
+    p.summary = {
+      id: record.id,
+      org: record.org,
+      firstSeen: record.firstSeen,
+      lastSeen: record.lastSeen,
+      requests: record.total,
+      outputTokens: record.outputTokens,
+      action: standing?.action ?? 'allow',
+      actionUntil: standing?.until ?? null,
+      reasons: standing?.reasons ?? d.reasons.slice(0, 5),
+      stoppedAt: p.stoppedAt,
+    };
+    await this.ctx.storage.put('pending', p);
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + FLUSH_MS);
+  }
+
+  override async alarm(): Promise<void> {
+    const p = await this.pendingState();
+    const { summary, buckets } = p;
+    if (!summary && Object.keys(buckets).length === 0) return;
+    // Take what is pending now; requests arriving during the flush start new buckets.
+    p.summary = null;
+    p.buckets = {};
+    try {
+      await flushPrincipal(this.env.DB, summary, Object.values(buckets));
+      p.failures = 0;
+      await this.ctx.storage.put('pending', p);
+    } catch (err) {
+      // Put everything back and try again later: D1 being briefly unavailable loses nothing.
+      p.summary ??= summary;
+      for (const [k, b] of Object.entries(buckets)) {
+        const newer = p.buckets[k];
+        p.buckets[k] = newer
+          ? { ...b, count: b.count + newer.count, maxScore: Math.max(b.maxScore, newer.maxScore), lastTs: newer.lastTs }
+          : b;
+      }
+      p.failures++;
+      await this.ctx.storage.put('pending', p);
+      await this.ctx.storage.setAlarm(Date.now() + Math.min(MAX_BACKOFF_MS, FLUSH_MS * 2 ** p.failures));
+      console.error(JSON.stringify({ event: 'd1_flush_failed', principal: summary?.id, failures: p.failures, message: String(err) }));
+    }
+  }
+}

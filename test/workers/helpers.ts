@@ -3,10 +3,19 @@ import { createApp } from '../../src/app';
 
 /** Call a fresh app with env overrides, the way the runtime would, and wait for its background work. */
 export async function callGuard(request: Request, overrides: Partial<Cloudflare.Env> = {}): Promise<Response> {
+  const { response, background } = await callGuardLive(request, overrides);
+  await background;
+  return response;
+}
+
+/** The same, returning before background work ends (for streams the test itself drives). */
+export async function callGuardLive(
+  request: Request,
+  overrides: Partial<Cloudflare.Env> = {},
+): Promise<{ response: Response; background: Promise<void> }> {
   const ctx = createExecutionContext();
   const response = await createApp().fetch(request, { ...env, ...overrides }, ctx);
-  await waitOnExecutionContext(ctx);
-  return response;
+  return { response, background: waitOnExecutionContext(ctx) };
 }
 
 export function jsonRequest(path: string, body: unknown, headers: Record<string, string> = {}): Request {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { callGuard } from './helpers';
+import { callGuard, callGuardLive } from './helpers';
 
 const ORIGIN = 'https://origin.test/base';
 
@@ -129,9 +129,12 @@ describe('streaming', () => {
           { headers: { 'content-type': 'text/event-stream' } },
         ),
     );
-    const res = await callGuard(new Request('http://localhost/v1/messages', { method: 'POST', body: '{"stream":true}' }), {
-      ORIGIN_URL: ORIGIN,
-    });
+    const { response: res, background } = await callGuardLive(
+      new Request('http://localhost/v1/messages', { method: 'POST', body: '{"stream":true}' }),
+      {
+        ORIGIN_URL: ORIGIN,
+      },
+    );
     expect(res.headers.get('content-type')).toBe('text/event-stream');
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     const first = await reader.read();
@@ -142,6 +145,7 @@ describe('streaming', () => {
     const second = await reader.read();
     expect(new TextDecoder().decode(second.value)).toContain('message_stop');
     expect((await reader.read()).done).toBe(true);
+    await background;
   });
 });
 

@@ -1,0 +1,104 @@
+/**
+ * What an isolate keeps between requests: the current rule-set version, the lists, the verdict board,
+ * standing stops it has seen, and keys' organizations. Every entry is versioned or time-bounded
+ * (docs/consistency.md); refreshes run in `waitUntil`, never on the request path.
+ */
+import { gt, isNull, or } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/d1';
+import { listEntries } from '../db/schema';
+import type { BoardEntry } from '../engine/board';
+import type { ListHit, ListName } from '../engine/decide';
+import type { CompiledRuleSet } from '../engine/rules/compile';
+import { defaultRules } from '../engine/rules/defaults';
+import type { Standing } from '../engine/state/principal';
+import { currentRulesVersion, rulesForVersion } from '../state/rules-cache';
+
+/** How long rule versions and lists may be stale in an isolate: operator changes are live within this. */
+export const CONFIG_TTL_MS = 5_000;
+/** Standing stops cached per isolate, and for how long at most before asking the principal's object again. */
+const STANDING_LIMIT = 10_000;
+export const STANDING_TTL_MS = 30_000;
+
+interface CachedStanding {
+  standing: Standing;
+  rulesVersion: number;
+  cachedAt: number;
+}
+
+export class IsolateCaches {
+  rulesVersion = 0;
+  rules: CompiledRuleSet = defaultRules();
+  lists = new Map<string, ListHit>();
+  board = new Map<string, BoardEntry>();
+  boardVersion = -1;
+  private configAt = Number.NEGATIVE_INFINITY;
+  private boardAt = Number.NEGATIVE_INFINITY;
+  private refreshing: Promise<void> | null = null;
+  private readonly standings = new Map<string, CachedStanding>();
+  readonly orgs = new Map<string, string>();
+
+  /** True when a refresh is due; the caller runs `refresh` in waitUntil (or awaits it on a cold isolate). */
+  due(now: number, boardRefreshMs: number): boolean {
+    return now - this.configAt >= CONFIG_TTL_MS || now - this.boardAt >= boardRefreshMs;
+  }
+
+  get cold(): boolean {
+    return this.configAt === Number.NEGATIVE_INFINITY;
+  }
+
+  refresh(env: Cloudflare.Env, now: number, boardRefreshMs: number): Promise<void> {
+    this.refreshing ??= this.load(env, now, boardRefreshMs).finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  private async load(env: Cloudflare.Env, now: number, boardRefreshMs: number): Promise<void> {
+    if (now - this.configAt >= CONFIG_TTL_MS) {
+      const [version, rows] = await Promise.all([
+        currentRulesVersion(env.DB),
+        drizzle(env.DB)
+          .select()
+          .from(listEntries)
+          .where(or(isNull(listEntries.expiresAt), gt(listEntries.expiresAt, now))),
+      ]);
+      if (version !== this.rulesVersion) {
+        this.rules = await rulesForVersion(env.DB, version);
+        this.standings.clear();
+      }
+      this.rulesVersion = version;
+      this.lists = new Map(rows.map((r) => [r.principal, { list: r.list as ListName, reason: r.reason }]));
+      this.configAt = now;
+    }
+    if (now - this.boardAt >= boardRefreshMs) {
+      const snap = await env.BOARD_STATE.get(env.BOARD_STATE.idFromName('board')).snapshot(this.boardVersion);
+      if (snap) {
+        this.board = new Map(snap.entries.map((e: BoardEntry) => [e.key, e]));
+        this.boardVersion = snap.version;
+      }
+      this.boardAt = now;
+    }
+  }
+
+  standing(principal: string, now: number): Standing | null {
+    const hit = this.standings.get(principal);
+    if (!hit) return null;
+    if (hit.rulesVersion !== this.rulesVersion || hit.standing.until <= now || now - hit.cachedAt > STANDING_TTL_MS) {
+      this.standings.delete(principal);
+      return null;
+    }
+    return hit.standing;
+  }
+
+  rememberStanding(principal: string, standing: Standing | null, now: number): void {
+    if (!standing || standing.until <= now) {
+      this.standings.delete(principal);
+      return;
+    }
+    if (this.standings.size >= STANDING_LIMIT) this.standings.clear();
+    this.standings.set(principal, { standing, rulesVersion: this.rulesVersion, cachedAt: now });
+  }
+}
+
+/** One per isolate. */
+export const caches = new IsolateCaches();

@@ -1,0 +1,194 @@
+/**
+ * The live request path: read the body once, fingerprint, decide with at most one awaited Durable Object
+ * round trip (none when a cached standing block applies), act, and account for the answer afterwards.
+ * Everything else (cluster updates, cache refreshes, usage) runs in `waitUntil`.
+ */
+
+import { degradeBody } from '../actions/degrade';
+import { apiErrorFor } from '../actions/errors';
+import { stopResponse } from '../actions/respond';
+import { now } from '../clock';
+import type { GuardConfig } from '../config';
+import { sightingsFor } from '../engine/board';
+import { standingAction } from '../engine/decide';
+import { DEV_PEPPER } from '../engine/dev-pepper';
+import { engineKeys, fingerprint } from '../engine/fingerprint';
+import { type Decision, type Features, isStop, type RawRequest } from '../engine/types';
+import { forward, type OriginTarget } from '../proxy/forward';
+import type { ObserveInput, ObserveOutput } from '../state/principal-state';
+import { readBody } from './body';
+import { caches } from './caches';
+import { enqueueClusters } from './cluster-queue';
+import { accountResponse } from './usage';
+
+export interface GuardContext {
+  env: Cloudflare.Env;
+  ctx: Pick<ExecutionContext, 'waitUntil'>;
+  config: GuardConfig;
+  request: Request;
+  requestId: string;
+  target: OriginTarget;
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/** The pepper: the secret in production; the development value only for loopback clients. */
+function pepperFor(env: Cloudflare.Env, url: URL): string | null {
+  if (env.KEY_PEPPER) return env.KEY_PEPPER;
+  return LOOPBACK.test(url.hostname) ? DEV_PEPPER : null;
+}
+
+function rawRequest(request: Request, text: string, size: number): RawRequest {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of request.headers) headers[k] = v;
+  return {
+    method: request.method,
+    url: request.url,
+    headers,
+    // The client address comes from Cloudflare's header only: X-Forwarded-For is client-controlled.
+    ip: request.headers.get('cf-connecting-ip') ?? '',
+    cf: request.cf as RawRequest['cf'],
+    body: text,
+    bodyBytes: size,
+  };
+}
+
+class StateTimeout extends Error {}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StateTimeout(`state call exceeded ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function faultDecision(features: Features, rulesVersion: number, failMode: 'open' | 'closed'): Decision {
+  const action = failMode === 'open' ? 'allow' : 'block';
+  return {
+    action,
+    wouldAction: action,
+    score: 0,
+    reasons: [`fault.state.${failMode}`],
+    principal: features.principal,
+    rulesVersion,
+    until: null,
+    breakdown: {},
+  };
+}
+
+export async function guardRequest(g: GuardContext): Promise<Response> {
+  const { env, ctx, config, request, requestId, target } = g;
+  if (config.mode === 'off') return forward({ request, target, body: request.body, requestId });
+  const url = new URL(request.url);
+  const pepper = pepperFor(env, url);
+  if (!pepper) return apiErrorFor(request, 'unavailable', 'distill-guard is not configured: the KEY_PEPPER secret is unset.');
+
+  const read = await readBody(request, config);
+  if (!read.ok) {
+    return apiErrorFor(request, 'request_too_large', `Request body of ${read.size} bytes exceeds the ${config.maxBodyBytes}-byte limit.`, {
+      headers: { 'x-guard-action': 'block', 'x-guard-request-id': requestId },
+    });
+  }
+  const t = now();
+  const refresh = caches.cold ? caches.refresh(env, t, caches.rules.boardRefreshMs).catch(() => {}) : null;
+  if (refresh) await refresh;
+  else if (caches.due(t, caches.rules.boardRefreshMs)) ctx.waitUntil(caches.refresh(env, t, caches.rules.boardRefreshMs).catch(() => {}));
+  const rules = caches.rules;
+
+  const keys = engineKeys(pepper);
+  const features = fingerprint(rawRequest(request, read.body.text, read.body.size), {
+    keys,
+    trustedOrgHeader: env.TRUSTED_ORG_HEADER ?? null,
+    orgOfKey: (k) => caches.orgs.get(k) ?? null,
+  });
+  const list = caches.lists.get(features.principal) ?? (features.org ? caches.lists.get(features.org) : undefined) ?? null;
+  const sightings = sightingsFor(features.clusters, (k) => caches.board.get(k), rules, t);
+  const input: ObserveInput = { features, sightings, list, rulesVersion: caches.rulesVersion, now: t };
+  const stub = env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(features.principal));
+
+  let decision: Decision;
+  const cached = list ? null : caches.standing(features.principal, t);
+  if (cached && standingAction(cached, rules, t, true) === 'block') {
+    // A standing block this isolate has seen: no awaited round trip. The object still observes it.
+    decision = {
+      action: 'block',
+      wouldAction: 'block',
+      score: 1,
+      reasons: ['standing.block', ...cached.reasons],
+      principal: features.principal,
+      rulesVersion: caches.rulesVersion,
+      until: cached.until,
+      breakdown: {},
+    };
+    ctx.waitUntil(
+      (stub.observe(input) as Promise<ObserveOutput>).then(
+        () => {},
+        () => {},
+      ),
+    );
+  } else {
+    try {
+      const out = (await withTimeout(stub.observe(input) as Promise<ObserveOutput>, config.stateTimeoutMs)) as ObserveOutput;
+      decision = out.decision;
+      caches.rememberStanding(features.principal, out.standing, t);
+      const pending = enqueueClusters(env, features.clusters, out.observation, t, caches.rulesVersion);
+      if (pending) ctx.waitUntil(pending);
+    } catch (err) {
+      decision = faultDecision(features, caches.rulesVersion, config.failMode);
+      console.error(
+        JSON.stringify({ event: 'state_fault', requestId, principal: features.principal, failMode: config.failMode, message: String(err) }),
+      );
+      if (config.failMode === 'closed') {
+        return apiErrorFor(
+          request,
+          'unavailable',
+          `distill-guard could not reach its state and is configured to fail closed (request id ${requestId}).`,
+          {
+            headers: { 'x-guard-action': 'block', 'x-guard-request-id': requestId, 'retry-after': '5' },
+          },
+        );
+      }
+    }
+  }
+
+  const enforce = config.mode === 'enforce';
+  if (enforce && isStop(decision.action)) return stopResponse(request, decision, requestId, t);
+
+  let body: BodyInit | null = read.body.bytes;
+  let degraded: string[] | null = null;
+  if (enforce && decision.action === 'degrade') {
+    const d = degradeBody(read.body.text, rules.degrade);
+    if (d && read.body.size <= config.inspectBytes) {
+      body = d.body;
+      degraded = d.changes;
+    }
+  }
+  const response = await forward({ request, target, body, requestId });
+  if (degraded) {
+    response.headers.set('x-guard-action', 'degrade');
+    response.headers.set('x-guard-degraded', degraded.join('; ') || 'nothing to cap');
+  }
+  return account(g, response, features, stub, t);
+}
+
+/** Tee the answer: the client's branch is returned untouched; usage is read from the other in waitUntil. */
+function account(g: GuardContext, response: Response, features: Features, stub: DurableObjectStub, t: number): Response {
+  const org = response.headers.get('anthropic-organization-id') ?? response.headers.get('openai-organization');
+  if (org && features.keyHash)
+    caches.orgs.set(
+      features.keyHash,
+      `o_${engineKeys(pepperFor(g.env, new URL(g.request.url)) ?? DEV_PEPPER).hmac.hex(`org\u0000${org}`, 8)}`,
+    );
+  if (!response.body || response.status >= 400) return response;
+  const [client, mine] = response.body.tee();
+  const contentType = response.headers.get('content-type') ?? '';
+  g.ctx.waitUntil(
+    accountResponse(mine, contentType)
+      .then((usage) =>
+        (stub as unknown as { usage(p: string, u: typeof usage, n: number): Promise<void> }).usage(features.principal, usage, t),
+      )
+      .catch((err) => console.error(JSON.stringify({ event: 'usage_failed', principal: features.principal, message: String(err) }))),
+  );
+  return new Response(client, { status: response.status, statusText: response.statusText, headers: response.headers });
+}

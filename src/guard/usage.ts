@@ -1,0 +1,99 @@
+/**
+ * Response-side accounting without delaying the client: the body is teed, the client gets one branch
+ * untouched, and this reads the other in `waitUntil`. `usage` comes from the JSON body or the SSE events;
+ * a stream without usage (OpenAI without `stream_options.include_usage`) is estimated from its deltas.
+ */
+import type { Usage } from '../engine/types';
+
+const MAX_ACCOUNTED_BYTES = 8 * 1024 * 1024;
+
+type Json = Record<string, unknown>;
+const obj = (v: unknown): Json | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : null);
+const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/** `usage` in either vendor's names. */
+export function usageOf(u: unknown): Partial<Usage> {
+  const o = obj(u);
+  if (!o) return {};
+  const out: Partial<Usage> = {};
+  const input = num(o.input_tokens) ?? num(o.prompt_tokens);
+  const output = num(o.output_tokens) ?? num(o.completion_tokens);
+  if (input !== null) out.inputTokens = input;
+  if (output !== null) out.outputTokens = output;
+  return out;
+}
+
+/** Folds SSE events (Anthropic or OpenAI) into usage, counting delta text for the estimate. */
+export class StreamAccount {
+  private usage: Partial<Usage> = {};
+  private deltaChars = 0;
+  private buffer = '';
+
+  push(text: string): void {
+    this.buffer += text;
+    let cut = this.buffer.indexOf('\n\n');
+    while (cut >= 0) {
+      this.event(this.buffer.slice(0, cut));
+      this.buffer = this.buffer.slice(cut + 2);
+      cut = this.buffer.indexOf('\n\n');
+    }
+  }
+
+  private event(block: string): void {
+    for (const line of block.split('\n')) {
+      if (!line.startsWith('data:')) continue;
+      const data = line.slice(5).trim();
+      if (!data || data === '[DONE]') continue;
+      let e: Json | null;
+      try {
+        e = obj(JSON.parse(data));
+      } catch {
+        continue;
+      }
+      if (!e) continue;
+      Object.assign(this.usage, usageOf(obj(e.message)?.usage), usageOf(e.usage));
+      const delta = obj(e.delta);
+      if (delta) this.deltaChars += String(delta.text ?? delta.thinking ?? delta.partial_json ?? '').length;
+      if (Array.isArray(e.choices)) for (const ch of e.choices) this.deltaChars += String(obj(obj(ch)?.delta)?.content ?? '').length;
+    }
+  }
+
+  result(): Usage {
+    return {
+      inputTokens: this.usage.inputTokens ?? 0,
+      outputTokens: this.usage.outputTokens ?? Math.ceil(this.deltaChars / 4),
+    };
+  }
+}
+
+/** Read an accounting branch to the end (bounded) and return what the answer cost. */
+export async function accountResponse(body: ReadableStream<Uint8Array>, contentType: string): Promise<Usage> {
+  const decoder = new TextDecoder();
+  const reader = body.getReader();
+  const sse = contentType.includes('text/event-stream');
+  const stream = new StreamAccount();
+  let json = '';
+  let bytes = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.byteLength;
+      if (bytes > MAX_ACCOUNTED_BYTES) break;
+      const text = decoder.decode(value, { stream: true });
+      if (sse) stream.push(text);
+      else json += text;
+    }
+  } catch {
+    // The client or the origin went away mid-answer: account for what was seen.
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+  if (sse) return stream.result();
+  try {
+    const u = usageOf(obj(JSON.parse(json))?.usage);
+    return { inputTokens: u.inputTokens ?? 0, outputTokens: u.outputTokens ?? 0 };
+  } catch {
+    return { inputTokens: 0, outputTokens: 0 };
+  }
+}

@@ -1,0 +1,101 @@
+/** Durable records in D1 (drizzle): aggregated decisions and principal summaries, written in batches. */
+import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/d1';
+import { decisionsHourly, principals } from '../db/schema';
+import type { Action } from '../engine/types';
+
+export interface DecisionBucket {
+  hour: number;
+  action: Action;
+  wouldAction: Action;
+  rulesVersion: number;
+  count: number;
+  maxScore: number;
+  reasons: Record<string, number>;
+  lastTs: number;
+}
+
+export interface PrincipalSummary {
+  id: string;
+  org: string | null;
+  firstSeen: number;
+  lastSeen: number;
+  requests: number;
+  outputTokens: number;
+  action: Action;
+  actionUntil: number | null;
+  reasons: string[];
+  stoppedAt: number | null;
+}
+
+function topReasons(reasons: Record<string, number>): string {
+  return JSON.stringify(
+    Object.entries(reasons)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 8)
+      .map(([r]) => r),
+  );
+}
+
+/** One D1 batch: every pending bucket added to its row, and the principal's summary replaced. */
+export async function flushPrincipal(d1: D1Database, summary: PrincipalSummary | null, buckets: DecisionBucket[]): Promise<void> {
+  const db = drizzle(d1);
+  const statements = [];
+  if (summary) {
+    const kind = summary.id.startsWith('o_') ? 'org' : summary.id.startsWith('u_') ? 'user' : 'key';
+    const row = {
+      id: summary.id,
+      kind: kind as 'org' | 'user' | 'key',
+      org: summary.org,
+      firstSeen: summary.firstSeen,
+      lastSeen: summary.lastSeen,
+      requests: summary.requests,
+      outputTokens: summary.outputTokens,
+      action: summary.action,
+      actionUntil: summary.actionUntil,
+      reasons: JSON.stringify(summary.reasons),
+      stoppedAt: summary.stoppedAt,
+    };
+    statements.push(
+      db
+        .insert(principals)
+        .values(row)
+        .onConflictDoUpdate({ target: principals.id, set: { ...row, id: undefined } }),
+    );
+  }
+  for (const b of buckets) {
+    if (!summary) break;
+    statements.push(
+      db
+        .insert(decisionsHourly)
+        .values({
+          principal: summary.id,
+          hour: b.hour,
+          action: b.action,
+          wouldAction: b.wouldAction,
+          rulesVersion: b.rulesVersion,
+          count: b.count,
+          maxScore: b.maxScore,
+          topReasons: topReasons(b.reasons),
+          lastTs: b.lastTs,
+        })
+        .onConflictDoUpdate({
+          target: [
+            decisionsHourly.principal,
+            decisionsHourly.hour,
+            decisionsHourly.action,
+            decisionsHourly.wouldAction,
+            decisionsHourly.rulesVersion,
+          ],
+          set: {
+            count: sql`${decisionsHourly.count} + excluded.count`,
+            maxScore: sql`max(${decisionsHourly.maxScore}, excluded.max_score)`,
+            topReasons: sql`excluded.top_reasons`,
+            lastTs: sql`max(${decisionsHourly.lastTs}, excluded.last_ts)`,
+          },
+        }),
+    );
+  }
+  if (statements.length === 0) return;
+  await db.batch(statements as unknown as [(typeof statements)[0], ...typeof statements]);
+}

@@ -1,0 +1,221 @@
+/** The engine live: Durable Objects and D1 for real, on the request path. */
+import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { afterEach, describe, expect, it } from 'vitest';
+import { setTestClock } from '../../src/clock';
+import { engineKeys } from '../../src/engine/fingerprint';
+import { keyHashOf } from '../../src/engine/fingerprint/identity';
+import { MemoryEngine } from '../../src/engine/memory-state';
+import { parseRecord } from '../../src/engine/record';
+import { defaultRules } from '../../src/engine/rules/defaults';
+import type { PrincipalRecord } from '../../src/engine/state/principal';
+import { callGuard } from './helpers';
+
+const PEPPER = 'test-pepper';
+const T0 = Date.UTC(2027, 0, 4, 9);
+
+const QUESTIONS = [
+  'A bakery sells 48 muffins in the morning and half as many in the afternoon. How many muffins are sold in total?',
+  'A train leaves at 3 pm travelling 80 km/h; another leaves at 4 pm at 100 km/h. When does the second catch up?',
+  'What is the probability of rolling two sixes with two fair dice, and of at least one six?',
+  'Solve for x: 3x + 7 = 2x - 5, then verify the solution by substitution.',
+  'A rectangle has a perimeter of 56 cm and its length is 4 cm more than its width. Find its area.',
+  'If a shirt costs $40 after a 20% discount, what was the original price?',
+];
+
+function harvestRequest(key: string, i: number): Request {
+  const q = QUESTIONS[i % QUESTIONS.length] as string;
+  return new Request('http://localhost/v1/messages', {
+    method: 'POST',
+    headers: {
+      'x-api-key': key,
+      'content-type': 'application/json',
+      'anthropic-version': '2023-06-01',
+      'cf-connecting-ip': `100.64.${i % 250}.7`,
+    },
+    body: JSON.stringify({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 8192,
+      messages: [
+        {
+          role: 'user',
+          content: `Solve the following problem. Think step by step and show your reasoning before the final answer.\n\n${q} (case ${i})`,
+        },
+      ],
+    }),
+  });
+}
+
+function chatRequest(key: string, turns: number): Request {
+  const messages = [];
+  for (let i = 0; i < turns; i++) {
+    messages.push({ role: 'user', content: `Thanks! What else could I cook tonight with lentils, rice and spinach? (${i})` });
+    if (i < turns - 1) messages.push({ role: 'assistant', content: 'You could make a dal with rice.' });
+  }
+  return new Request('http://localhost/v1/messages', {
+    method: 'POST',
+    headers: { 'x-api-key': key, 'content-type': 'application/json', 'cf-connecting-ip': '198.51.100.4' },
+    body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 1024, messages }),
+  });
+}
+
+async function principalRecord(rawKey: string): Promise<PrincipalRecord | null> {
+  const id = keyHashOf(engineKeys(PEPPER), rawKey);
+  const stub = env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(id));
+  return runInDurableObject(stub, async (_instance, state) => (await state.storage.get<PrincipalRecord>('record')) ?? null);
+}
+
+let clock = T0;
+afterEach(() => setTestClock(null));
+const tick = (ms: number) => {
+  clock += ms;
+};
+setTestClock(() => clock);
+
+describe('live decisions', () => {
+  it('stops a chain-of-thought harvester by its distillation signals, and lets a conversation through', async () => {
+    setTestClock(() => clock);
+    const actions: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      tick(30_000);
+      const res = await callGuard(harvestRequest('sk-live-harvest', i));
+      actions.push(res.headers.get('x-guard-action') ?? (res.ok ? 'forwarded' : String(res.status)));
+      if (res.status === 403) {
+        const body = (await res.json()) as { type: string; error: { type: string; message: string } };
+        expect(body).toMatchObject({ type: 'error', error: { type: 'permission_error' } });
+        expect(body.error.message).toMatch(/distillation/);
+        expect(res.headers.get('x-guard-request-id')).toBeTruthy();
+      }
+    }
+    const first = actions.findIndex((a) => a === 'block' || a === 'challenge');
+    expect(first).toBeGreaterThan(-1);
+    expect(first).toBeLessThan(8);
+    expect(actions.slice(first).every((a) => a === 'block' || a === 'challenge')).toBe(true);
+
+    for (let turn = 1; turn <= 15; turn++) {
+      tick(20_000);
+      const res = await callGuard(chatRequest('sk-live-chat', turn));
+      expect(res.status, `turn ${turn}`).toBe(200);
+    }
+    const record = await principalRecord('sk-live-harvest');
+    expect(record?.total).toBe(12);
+    expect(record?.standing?.action).toMatch(/block|challenge/);
+    expect(JSON.stringify(record)).not.toContain('sk-live-harvest');
+  });
+
+  it('counts the usage of answered requests from the response, after the client has it', async () => {
+    setTestClock(() => clock);
+    tick(1000);
+    const res = await callGuard(chatRequest('sk-live-usage', 1));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { usage: { output_tokens: number } };
+    const record = await principalRecord('sk-live-usage');
+    expect(record?.outputTokens).toBe(body.usage.output_tokens);
+  });
+
+  it('in shadow mode forwards everything and still records would-be stops', async () => {
+    setTestClock(() => clock);
+    for (let i = 0; i < 10; i++) {
+      tick(30_000);
+      const res = await callGuard(harvestRequest('sk-live-shadow', i), { GUARD_MODE: 'shadow' });
+      expect(res.status).toBe(200);
+    }
+    const record = await principalRecord('sk-live-shadow');
+    expect(record?.standing?.action).toMatch(/block|challenge/);
+  });
+});
+
+describe('faults', () => {
+  const hanging = { idFromName: () => ({}), get: () => ({ observe: () => new Promise(() => {}), usage: async () => {} }) };
+  const throwing = {
+    idFromName: () => ({}),
+    get: () => ({
+      observe: async () => {
+        throw new Error('overloaded');
+      },
+      usage: async () => {},
+    }),
+  };
+
+  it('fails open within the timeout when the principal object hangs or throws', async () => {
+    for (const ns of [hanging, throwing]) {
+      const started = Date.now();
+      const res = await callGuard(chatRequest('sk-fault', 1), {
+        PRINCIPAL_STATE: ns as unknown as typeof env.PRINCIPAL_STATE,
+        STATE_TIMEOUT_MS: '40',
+      });
+      expect(res.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(2000);
+    }
+  });
+
+  it('fails closed, in the API error shape, when FAIL_MODE=closed', async () => {
+    const res = await callGuard(chatRequest('sk-fault', 1), {
+      PRINCIPAL_STATE: hanging as unknown as typeof env.PRINCIPAL_STATE,
+      STATE_TIMEOUT_MS: '30',
+      FAIL_MODE: 'closed',
+    });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('x-guard-action')).toBe('block');
+    expect(((await res.json()) as { type: string }).type).toBe('error');
+  });
+});
+
+describe('durable records in D1', () => {
+  it('flushes aggregated decisions and the principal summary by alarm, retrying after a D1 failure', async () => {
+    setTestClock(() => clock);
+    for (let i = 0; i < 8; i++) {
+      tick(30_000);
+      await callGuard(harvestRequest('sk-live-d1', i));
+    }
+    const id = keyHashOf(engineKeys(PEPPER), 'sk-live-d1');
+    const stub = env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(id));
+    // D1 down: the alarm fails, keeps everything and reschedules.
+    const failing = { prepare: () => ({ bind: () => ({}) }), batch: async () => Promise.reject(new Error('D1 unavailable')) };
+    await runInDurableObject(stub, async (instance) => {
+      const target = instance as unknown as { env: Cloudflare.Env; alarm(): Promise<void> };
+      const real = target.env;
+      target.env = { ...real, DB: failing as unknown as D1Database };
+      await target.alarm();
+      target.env = real;
+    });
+    const before = await env.DB.prepare('SELECT count(*) AS n FROM principals WHERE id = ?').bind(id).first<{ n: number }>();
+    expect(before?.n).toBe(0);
+    expect(await runInDurableObject(stub, (_i, state) => state.storage.getAlarm())).not.toBeNull();
+    // D1 back: the retry writes it all.
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const row = await env.DB.prepare('SELECT requests, action FROM principals WHERE id = ?')
+      .bind(id)
+      .first<{ requests: number; action: string }>();
+    expect(row?.requests).toBe(8);
+    expect(row?.action).toMatch(/block|challenge/);
+    const counts = await env.DB.prepare('SELECT sum(count) AS n FROM decisions_hourly WHERE principal = ?').bind(id).first<{ n: number }>();
+    expect(counts?.n).toBe(8);
+  });
+});
+
+describe('live and replay agree', () => {
+  it('gives the same actions for the same traffic through the Worker and through the replay engine', async () => {
+    let t = T0 + 86_400_000;
+    setTestClock(() => t);
+    const records: string[] = [];
+    const live: string[] = [];
+    for (let i = 0; i < 24; i++) {
+      t += 45_000;
+      const req = i % 3 === 2 ? chatRequest('sk-agree-chat', 1 + Math.floor(i / 3)) : harvestRequest('sk-agree-harvest', i);
+      const body = await req.clone().text();
+      const headers: Record<string, string> = {};
+      for (const [k, v] of req.headers) headers[k] = v;
+      records.push(JSON.stringify({ id: `a${i}`, ts: t, method: 'POST', url: req.url, headers, ip: headers['cf-connecting-ip'], body }));
+      const res = await callGuard(req);
+      live.push(res.headers.get('x-guard-action') ?? 'allow');
+    }
+    const engine = new MemoryEngine({ rules: defaultRules(), keys: engineKeys(PEPPER) });
+    const replayed = records.map((line) => {
+      const rec = parseRecord(line);
+      const { decision } = engine.process(rec.raw, rec.ts);
+      return ['throttle', 'challenge', 'block'].includes(decision.action) ? decision.action : 'allow';
+    });
+    expect(live.map((a) => (a === 'degrade' || a === 'log' ? 'allow' : a))).toEqual(replayed.map((a) => a));
+    expect(new Set(live).size).toBeGreaterThan(1);
+  }, 30_000);
+});

@@ -33,51 +33,60 @@ export class IsolateCaches {
   boardVersion = -1;
   private configAt = Number.NEGATIVE_INFINITY;
   private boardAt = Number.NEGATIVE_INFINITY;
-  private refreshing: Promise<void> | null = null;
+  private refreshingConfig: Promise<void> | null = null;
+  private refreshingBoard: Promise<void> | null = null;
   private readonly standings = new Map<string, CachedStanding>();
   readonly orgs = new Map<string, string>();
 
-  /** True when a refresh is due; the caller runs `refresh` in waitUntil (or awaits it on a cold isolate). */
-  due(now: number, boardRefreshMs: number): boolean {
-    return now - this.configAt >= CONFIG_TTL_MS || now - this.boardAt >= boardRefreshMs;
+  configDue(now: number): boolean {
+    return now - this.configAt >= CONFIG_TTL_MS;
   }
 
   get cold(): boolean {
     return this.configAt === Number.NEGATIVE_INFINITY;
   }
 
-  refresh(env: Cloudflare.Env, now: number, boardRefreshMs: number): Promise<void> {
-    this.refreshing ??= this.load(env, now, boardRefreshMs).finally(() => {
-      this.refreshing = null;
+  /** Rule version and lists (D1). A cold isolate awaits this once; afterwards it runs in waitUntil. */
+  refreshConfig(env: Cloudflare.Env, now: number): Promise<void> {
+    this.refreshingConfig ??= this.loadConfig(env, now).finally(() => {
+      this.refreshingConfig = null;
     });
-    return this.refreshing;
+    return this.refreshingConfig;
   }
 
-  private async load(env: Cloudflare.Env, now: number, boardRefreshMs: number): Promise<void> {
-    if (now - this.configAt >= CONFIG_TTL_MS) {
-      const [version, rows] = await Promise.all([
-        currentRulesVersion(env.DB),
-        drizzle(env.DB)
-          .select()
-          .from(listEntries)
-          .where(or(isNull(listEntries.expiresAt), gt(listEntries.expiresAt, now))),
-      ]);
-      if (version !== this.rulesVersion) {
-        this.rules = await rulesForVersion(env.DB, version);
-        this.standings.clear();
-      }
-      this.rulesVersion = version;
-      this.lists = new Map(rows.map((r) => [r.principal, { list: r.list as ListName, reason: r.reason }]));
-      this.configAt = now;
+  /** The verdict board (a Durable Object call): always from waitUntil, never awaited on the request path. */
+  refreshBoard(env: Cloudflare.Env, now: number, boardRefreshMs: number): Promise<void> {
+    if (now - this.boardAt < boardRefreshMs) return Promise.resolve();
+    this.refreshingBoard ??= this.loadBoard(env, now).finally(() => {
+      this.refreshingBoard = null;
+    });
+    return this.refreshingBoard;
+  }
+
+  private async loadConfig(env: Cloudflare.Env, now: number): Promise<void> {
+    const [version, rows] = await Promise.all([
+      currentRulesVersion(env.DB),
+      drizzle(env.DB)
+        .select()
+        .from(listEntries)
+        .where(or(isNull(listEntries.expiresAt), gt(listEntries.expiresAt, now))),
+    ]);
+    if (version !== this.rulesVersion) {
+      this.rules = await rulesForVersion(env.DB, version);
+      this.standings.clear();
     }
-    if (now - this.boardAt >= boardRefreshMs) {
-      const snap = await env.BOARD_STATE.get(env.BOARD_STATE.idFromName('board')).snapshot(this.boardVersion);
-      if (snap) {
-        this.board = new Map(snap.entries.map((e: BoardEntry) => [e.key, e]));
-        this.boardVersion = snap.version;
-      }
-      this.boardAt = now;
+    this.rulesVersion = version;
+    this.lists = new Map(rows.map((r) => [r.principal, { list: r.list as ListName, reason: r.reason }]));
+    this.configAt = now;
+  }
+
+  private async loadBoard(env: Cloudflare.Env, now: number): Promise<void> {
+    const snap = await env.BOARD_STATE.get(env.BOARD_STATE.idFromName('board')).snapshot(this.boardVersion);
+    if (snap) {
+      this.board = new Map(snap.entries.map((e: BoardEntry) => [e.key, e]));
+      this.boardVersion = snap.version;
     }
+    this.boardAt = now;
   }
 
   standing(principal: string, now: number): Standing | null {

@@ -91,9 +91,11 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
     });
   }
   const t = now();
-  const refresh = caches.cold ? caches.refresh(env, t, caches.rules.boardRefreshMs).catch(() => {}) : null;
-  if (refresh) await refresh;
-  else if (caches.due(t, caches.rules.boardRefreshMs)) ctx.waitUntil(caches.refresh(env, t, caches.rules.boardRefreshMs).catch(() => {}));
+  const logRefresh = (what: string) => (err: unknown) =>
+    console.error(JSON.stringify({ event: 'cache_refresh_failed', what, message: String(err) }));
+  if (caches.cold) await caches.refreshConfig(env, t).catch(logRefresh('config'));
+  else if (caches.configDue(t)) ctx.waitUntil(caches.refreshConfig(env, t).catch(logRefresh('config')));
+  ctx.waitUntil(caches.refreshBoard(env, t, caches.rules.boardRefreshMs).catch(logRefresh('board')));
   const rules = caches.rules;
 
   const keys = engineKeys(pepper);

@@ -1,5 +1,5 @@
 /** The engine live: Durable Objects and D1 for real, on the request path. */
-import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { env, listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { afterEach, describe, expect, it } from 'vitest';
 import { setTestClock } from '../../src/clock';
 import { engineKeys } from '../../src/engine/fingerprint';
@@ -13,50 +13,7 @@ import { callGuard } from './helpers';
 const PEPPER = 'test-pepper';
 const T0 = Date.UTC(2027, 0, 4, 9);
 
-const QUESTIONS = [
-  'A bakery sells 48 muffins in the morning and half as many in the afternoon. How many muffins are sold in total?',
-  'A train leaves at 3 pm travelling 80 km/h; another leaves at 4 pm at 100 km/h. When does the second catch up?',
-  'What is the probability of rolling two sixes with two fair dice, and of at least one six?',
-  'Solve for x: 3x + 7 = 2x - 5, then verify the solution by substitution.',
-  'A rectangle has a perimeter of 56 cm and its length is 4 cm more than its width. Find its area.',
-  'If a shirt costs $40 after a 20% discount, what was the original price?',
-];
-
-function harvestRequest(key: string, i: number): Request {
-  const q = QUESTIONS[i % QUESTIONS.length] as string;
-  return new Request('http://localhost/v1/messages', {
-    method: 'POST',
-    headers: {
-      'x-api-key': key,
-      'content-type': 'application/json',
-      'anthropic-version': '2023-06-01',
-      'cf-connecting-ip': `100.64.${i % 250}.7`,
-    },
-    body: JSON.stringify({
-      model: 'claude-sonnet-4-5',
-      max_tokens: 8192,
-      messages: [
-        {
-          role: 'user',
-          content: `Solve the following problem. Think step by step and show your reasoning before the final answer.\n\n${q} (case ${i})`,
-        },
-      ],
-    }),
-  });
-}
-
-function chatRequest(key: string, turns: number): Request {
-  const messages = [];
-  for (let i = 0; i < turns; i++) {
-    messages.push({ role: 'user', content: `Thanks! What else could I cook tonight with lentils, rice and spinach? (${i})` });
-    if (i < turns - 1) messages.push({ role: 'assistant', content: 'You could make a dal with rice.' });
-  }
-  return new Request('http://localhost/v1/messages', {
-    method: 'POST',
-    headers: { 'x-api-key': key, 'content-type': 'application/json', 'cf-connecting-ip': '198.51.100.4' },
-    body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 1024, messages }),
-  });
-}
+import { chatRequest, harvestRequest } from './traffic';
 
 async function principalRecord(rawKey: string): Promise<PrincipalRecord | null> {
   const id = keyHashOf(engineKeys(PEPPER), rawKey);
@@ -121,6 +78,32 @@ describe('live decisions', () => {
     }
     const record = await principalRecord('sk-live-shadow');
     expect(record?.standing?.action).toMatch(/block|challenge/);
+  });
+});
+
+describe('campaigns across accounts, live', () => {
+  it('stops a fresh account of a known campaign at its first request, once the verdict reaches the board', async () => {
+    let t = T0 + 3 * 86_400_000;
+    setTestClock(() => t);
+    for (let a = 0; a < 8; a++) {
+      for (let i = 0; i < 8; i++) {
+        t += 30_000;
+        await callGuard(harvestRequest(`sk-campaign-${a}`, i + a * 8));
+      }
+    }
+    // Cluster shards recompute verdicts by alarm and publish them to the board.
+    for (const id of await listDurableObjectIds(env.CLUSTER_STATE)) await runDurableObjectAlarm(env.CLUSTER_STATE.get(id));
+    // After the refresh interval, a request lets this isolate pull the board (in waitUntil)...
+    t += 10_000;
+    await callGuard(chatRequest('sk-bystander', 1));
+    // ...and the campaign's next fresh account is stopped on its very first request.
+    t += 1_000;
+    const res = await callGuard(harvestRequest('sk-campaign-fresh', 999));
+    expect(res.headers.get('x-guard-action')).toBe('block');
+    const body = (await res.json()) as { error: { message: string } };
+    expect(body.error.message).toContain('cluster.campaign.fresh');
+    const record = await principalRecord('sk-campaign-fresh');
+    expect(record?.total).toBe(1);
   });
 });
 
@@ -191,31 +174,4 @@ describe('durable records in D1', () => {
     const counts = await env.DB.prepare('SELECT sum(count) AS n FROM decisions_hourly WHERE principal = ?').bind(id).first<{ n: number }>();
     expect(counts?.n).toBe(8);
   });
-});
-
-describe('live and replay agree', () => {
-  it('gives the same actions for the same traffic through the Worker and through the replay engine', async () => {
-    let t = T0 + 86_400_000;
-    setTestClock(() => t);
-    const records: string[] = [];
-    const live: string[] = [];
-    for (let i = 0; i < 24; i++) {
-      t += 45_000;
-      const req = i % 3 === 2 ? chatRequest('sk-agree-chat', 1 + Math.floor(i / 3)) : harvestRequest('sk-agree-harvest', i);
-      const body = await req.clone().text();
-      const headers: Record<string, string> = {};
-      for (const [k, v] of req.headers) headers[k] = v;
-      records.push(JSON.stringify({ id: `a${i}`, ts: t, method: 'POST', url: req.url, headers, ip: headers['cf-connecting-ip'], body }));
-      const res = await callGuard(req);
-      live.push(res.headers.get('x-guard-action') ?? 'allow');
-    }
-    const engine = new MemoryEngine({ rules: defaultRules(), keys: engineKeys(PEPPER) });
-    const replayed = records.map((line) => {
-      const rec = parseRecord(line);
-      const { decision } = engine.process(rec.raw, rec.ts);
-      return ['throttle', 'challenge', 'block'].includes(decision.action) ? decision.action : 'allow';
-    });
-    expect(live.map((a) => (a === 'degrade' || a === 'log' ? 'allow' : a))).toEqual(replayed.map((a) => a));
-    expect(new Set(live).size).toBeGreaterThan(1);
-  }, 30_000);
 });

@@ -14,6 +14,8 @@ export interface GuardConfig {
   retentionDays: number;
   /** Pause between the mock origin's SSE events, to make streaming visible locally. */
   mockStreamDelayMs: number;
+  /** Requests a minute from which a clean principal is served from isolate cache and observed in batches. */
+  hotPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -61,6 +63,7 @@ export function readConfig(env: Cloudflare.Env): GuardConfig {
     stateTimeoutMs: integer('STATE_TIMEOUT_MS', env.STATE_TIMEOUT_MS, 50),
     retentionDays: integer('RETENTION_DAYS', env.RETENTION_DAYS, 30),
     mockStreamDelayMs: integer('MOCK_STREAM_DELAY_MS', env.MOCK_STREAM_DELAY_MS, 0, 0),
+    hotPerMinute: integer('HOT_PER_MINUTE', env.HOT_PER_MINUTE, 600),
   };
   cache.set(env, config);
   return config;

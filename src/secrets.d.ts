@@ -9,6 +9,8 @@ declare namespace Cloudflare {
     ADMIN_TOKENS?: string;
     /** Optional: a header set by the lab's own auth layer that names the organization (trusted). */
     TRUSTED_ORG_HEADER?: string;
+    /** Optional: requests a minute from which a clean principal is cached and observed in batches (default 600). */
+    HOT_PER_MINUTE?: string;
     /** Optional: milliseconds between the mock origin's SSE events (default 0). */
     MOCK_STREAM_DELAY_MS?: string;
   }

@@ -15,10 +15,11 @@ import { DEV_PEPPER } from '../engine/dev-pepper';
 import { engineKeys, fingerprint } from '../engine/fingerprint';
 import { type Decision, type Features, isStop, type RawRequest } from '../engine/types';
 import { forward, type OriginTarget } from '../proxy/forward';
-import type { ObserveInput, ObserveOutput } from '../state/principal-state';
+import type { ObserveInput, PrincipalState } from '../state/principal-state';
 import { readBody } from './body';
 import { caches } from './caches';
 import { enqueueClusters } from './cluster-queue';
+import { isHot, markHot, queueHot } from './hot';
 import { accountResponse } from './usage';
 
 export interface GuardContext {
@@ -111,6 +112,8 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
 
   let decision: Decision;
   const cached = list ? null : caches.standing(features.principal, t);
+  const version = caches.rulesVersion;
+  const hotPolicy = { perMinute: config.hotPerMinute, logThreshold: rules.thresholds.log, blockThreshold: rules.thresholds.block };
   if (cached && standingAction(cached, rules, t, true) === 'block') {
     // A standing block this isolate has seen: no awaited round trip. The object still observes it.
     decision = {
@@ -119,25 +122,52 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
       score: 1,
       reasons: ['standing.block', ...cached.reasons],
       principal: features.principal,
-      rulesVersion: caches.rulesVersion,
+      rulesVersion: version,
       until: cached.until,
       breakdown: {},
     };
     ctx.waitUntil(
-      (stub.observe(input) as Promise<ObserveOutput>).then(
+      stub.observe(input).then(
         () => {},
         () => {},
       ),
     );
+  } else if (!list && isHot(features.principal, t, version)) {
+    // A busy, clean principal: allow from cache, observe in batches (src/guard/hot.ts).
+    decision = {
+      action: 'allow',
+      wouldAction: 'allow',
+      score: 0,
+      reasons: ['hot.cached'],
+      principal: features.principal,
+      rulesVersion: version,
+      until: null,
+      breakdown: {},
+    };
+    const flush = queueHot(
+      features.principal,
+      input,
+      (batch) => stub.observeBatch(batch),
+      (outs) => {
+        for (const out of outs) {
+          caches.rememberStanding(features.principal, out.standing, t);
+          markHot(features.principal, out, hotPolicy, t, version);
+          const pending = enqueueClusters(env, features.clusters, out.observation, t, version);
+          if (pending) ctx.waitUntil(pending);
+        }
+      },
+    );
+    if (flush) ctx.waitUntil(flush);
   } else {
     try {
-      const out = (await withTimeout(stub.observe(input) as Promise<ObserveOutput>, config.stateTimeoutMs)) as ObserveOutput;
+      const out = await withTimeout(stub.observe(input), config.stateTimeoutMs);
       decision = out.decision;
       caches.rememberStanding(features.principal, out.standing, t);
-      const pending = enqueueClusters(env, features.clusters, out.observation, t, caches.rulesVersion);
+      markHot(features.principal, out, hotPolicy, t, version);
+      const pending = enqueueClusters(env, features.clusters, out.observation, t, version);
       if (pending) ctx.waitUntil(pending);
     } catch (err) {
-      decision = faultDecision(features, caches.rulesVersion, config.failMode);
+      decision = faultDecision(features, version, config.failMode);
       console.error(
         JSON.stringify({ event: 'state_fault', requestId, principal: features.principal, failMode: config.failMode, message: String(err) }),
       );
@@ -175,7 +205,7 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
 }
 
 /** Tee the answer: the client's branch is returned untouched; usage is read from the other in waitUntil. */
-function account(g: GuardContext, response: Response, features: Features, stub: DurableObjectStub, t: number): Response {
+function account(g: GuardContext, response: Response, features: Features, stub: DurableObjectStub<PrincipalState>, t: number): Response {
   const org = response.headers.get('anthropic-organization-id') ?? response.headers.get('openai-organization');
   if (org && features.keyHash)
     caches.orgs.set(

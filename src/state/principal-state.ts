@@ -10,6 +10,7 @@ import { clusterObservation, observeAndDecide } from '../engine/pipeline';
 import type { ClusterSighting } from '../engine/signals';
 import type { ClusterObservation } from '../engine/state/cluster';
 import { newPrincipal, observeUsage, type PrincipalRecord, type Standing } from '../engine/state/principal';
+import { sumOf } from '../engine/state/window';
 import { type Decision, type Features, isStop, type Usage } from '../engine/types';
 import { type DecisionBucket, flushPrincipal, type PrincipalSummary } from './recorder';
 import { rulesForVersion } from './rules-cache';
@@ -26,6 +27,8 @@ export interface ObserveOutput {
   decision: Decision;
   observation: ClusterObservation;
   standing: Standing | null;
+  /** Requests in the last minute: the isolate treats a busy, clean principal as hot. */
+  perMinute: number;
 }
 
 const FLUSH_MS = 10_000;
@@ -54,14 +57,27 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
   }
 
   async observe(input: ObserveInput): Promise<ObserveOutput> {
-    const { features, now } = input;
-    const rules = await rulesForVersion(this.env.DB, input.rulesVersion);
-    const record = await this.load(features.principal, now);
-    const result = observeAndDecide(record, features, input.sightings, rules, input.list, now);
-    const observation = clusterObservation(features, result, record, rules, now);
-    await this.ctx.storage.put('record', record);
-    await this.remember(record, result.decision, now);
-    return { decision: result.decision, observation, standing: record.standing };
+    const [out] = await this.observeBatch([input]);
+    return out as ObserveOutput;
+  }
+
+  /**
+   * Several requests at once, in order: a hot principal's isolate answers from its cache and sends what
+   * it served here in batches, so one busy key costs one call per batch, not one per request.
+   */
+  async observeBatch(inputs: ObserveInput[]): Promise<ObserveOutput[]> {
+    const out: ObserveOutput[] = [];
+    for (const input of inputs) {
+      const { features, now } = input;
+      const rules = await rulesForVersion(this.env.DB, input.rulesVersion);
+      const record = await this.load(features.principal, now);
+      const result = observeAndDecide(record, features, input.sightings, rules, input.list, now);
+      const observation = clusterObservation(features, result, record, rules, now);
+      await this.remember(record, result.decision, now);
+      out.push({ decision: result.decision, observation, standing: record.standing, perMinute: sumOf(record.reqMin, now) });
+    }
+    if (this.record) await this.ctx.storage.put('record', this.record);
+    return out;
   }
 
   async usage(principal: string, usage: Usage, now: number): Promise<void> {

@@ -175,3 +175,44 @@ describe('durable records in D1', () => {
     expect(counts?.n).toBe(8);
   });
 });
+
+describe('a hot principal', () => {
+  it('is served from isolate cache and observed in batches, every request still counted', async () => {
+    let t = T0 + 5 * 86_400_000;
+    setTestClock(() => t);
+    const counts = { observe: 0, batch: 0, batched: 0 };
+    const real = env.PRINCIPAL_STATE;
+    const counting = {
+      idFromName: (name: string) => real.idFromName(name),
+      get: (id: DurableObjectId) => {
+        const stub = real.get(id);
+        return {
+          observe: (input: Parameters<typeof stub.observe>[0]) => {
+            counts.observe++;
+            return stub.observe(input);
+          },
+          observeBatch: (inputs: Parameters<typeof stub.observeBatch>[0]) => {
+            counts.batch++;
+            counts.batched += inputs.length;
+            return stub.observeBatch(inputs);
+          },
+          usage: (...args: Parameters<typeof stub.usage>) => stub.usage(...args),
+        };
+      },
+    };
+    const overrides = { PRINCIPAL_STATE: counting as unknown as typeof env.PRINCIPAL_STATE, HOT_PER_MINUTE: '3' };
+    const sends = [];
+    for (let i = 0; i < 12; i++) {
+      t += 50;
+      // Concurrent, as a busy app's traffic is: the cache serves while a batch window is open.
+      sends.push(callGuard(chatRequest('sk-hot-app', 2), overrides));
+      if (i < 4) await sends[i];
+    }
+    const responses = await Promise.all(sends);
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    expect(counts.batch).toBeGreaterThan(0);
+    expect(counts.observe + counts.batch).toBeLessThan(12);
+    expect(counts.observe + counts.batched).toBe(12);
+    expect((await principalRecord('sk-hot-app'))?.total).toBe(12);
+  });
+});

@@ -1,6 +1,8 @@
 /** The Hono app: /admin for operators, everything else through the guard to the origin. */
 import { Hono } from 'hono';
 import { apiErrorFor } from './actions/errors';
+import { adminAuth } from './admin/auth';
+import { listsRoutes } from './admin/lists';
 import { ConfigError, readConfig } from './config';
 import { guardRequest } from './guard/guard';
 import { resolveOrigin } from './proxy/origin';
@@ -29,9 +31,18 @@ export function createApp(): Hono<AppEnv> {
     c.res = withHeader(c.res, 'x-guard-request-id', id);
   });
 
-  // Operator API: issue #5. Until it exists the whole route is closed, as it is with no token configured.
-  app.all('/admin', (c) => c.json({ error: { message: 'Not found' } }, 404));
-  app.all('/admin/*', (c) => c.json({ error: { message: 'Not found' } }, 404));
+  // Operator API. Security headers and no CORS on every /admin answer; unknown admin paths are 404.
+  const admin = new Hono<AppEnv & { Variables: { operator: string } }>();
+  admin.use('*', async function adminHeaders(c, next) {
+    await next();
+    c.res.headers.set('cache-control', 'no-store');
+    c.res.headers.set('x-content-type-options', 'nosniff');
+    c.res.headers.set('referrer-policy', 'no-referrer');
+  });
+  admin.use('*', adminAuth());
+  admin.route('/lists', listsRoutes());
+  admin.all('*', (c) => c.json({ error: { message: 'Not found' } }, 404));
+  app.route('/admin', admin);
 
   app.all('*', async function proxy(c) {
     const config = readConfig(c.env);

@@ -16,6 +16,9 @@ export interface GuardConfig {
   mockStreamDelayMs: number;
   /** Requests a minute from which a clean principal is served from isolate cache and observed in batches. */
   hotPerMinute: number;
+  /** How long a challenge may be solved, and how long a solved one clears the key. */
+  challengeTtlMs: number;
+  clearanceMs: number;
 }
 
 export class ConfigError extends Error {
@@ -64,6 +67,8 @@ export function readConfig(env: Cloudflare.Env): GuardConfig {
     retentionDays: integer('RETENTION_DAYS', env.RETENTION_DAYS, 30),
     mockStreamDelayMs: integer('MOCK_STREAM_DELAY_MS', env.MOCK_STREAM_DELAY_MS, 0, 0),
     hotPerMinute: integer('HOT_PER_MINUTE', env.HOT_PER_MINUTE, 600),
+    challengeTtlMs: integer('CHALLENGE_TTL_SECONDS', env.CHALLENGE_TTL_SECONDS, 300) * 1000,
+    clearanceMs: integer('CLEARANCE_SECONDS', env.CLEARANCE_SECONDS, 600) * 1000,
   };
   cache.set(env, config);
   return config;

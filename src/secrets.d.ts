@@ -11,6 +11,10 @@ declare namespace Cloudflare {
     TRUSTED_ORG_HEADER?: string;
     /** Optional: requests a minute from which a clean principal is cached and observed in batches (default 600). */
     HOT_PER_MINUTE?: string;
+    /** Optional: seconds a proof-of-work challenge may be solved in (default 300). */
+    CHALLENGE_TTL_SECONDS?: string;
+    /** Optional: seconds a solved challenge clears the key for (default 600). */
+    CLEARANCE_SECONDS?: string;
     /** Optional: milliseconds between the mock origin's SSE events (default 0). */
     MOCK_STREAM_DELAY_MS?: string;
   }

@@ -15,7 +15,13 @@ export function retryAfterSeconds(d: Decision, nowMs: number): number {
   return Math.max(1, Math.ceil(((d.until ?? nowMs + 60_000) - nowMs) / 1000));
 }
 
-export function stopResponse(request: Request, d: Decision, requestId: string, nowMs: number): Response {
+export interface ChallengeOffer {
+  token: string;
+  /** Why a solution the request carried was not accepted, if it carried one. */
+  refused: string | null;
+}
+
+export function stopResponse(request: Request, d: Decision, requestId: string, nowMs: number, challenge?: ChallengeOffer): Response {
   const headers: Record<string, string> = { 'x-guard-action': d.action, 'x-guard-request-id': requestId };
   const quote = `Quote request id ${requestId} to support if you believe this is a mistake.`;
   if (d.action === 'throttle') {
@@ -30,11 +36,14 @@ export function stopResponse(request: Request, d: Decision, requestId: string, n
       },
     );
   }
-  if (d.action === 'challenge') {
+  if (d.action === 'challenge' && challenge) {
+    // 403, not 429: SDKs retry 429 on their own, blindly; a challenge needs work first.
+    headers['x-guard-challenge'] = challenge.token;
+    const refused = challenge.refused ? ` The solution sent was refused: ${challenge.refused}.` : '';
     return apiErrorFor(
       request,
       'permission',
-      `distill-guard: the traffic of this API key resembles automated model-distillation patterns (${reasons(d)}); it must complete a proof-of-work challenge before more requests are served. ${quote}`,
+      `distill-guard: the traffic of this API key resembles automated model-distillation patterns (${reasons(d)}); solve the proof-of-work challenge in the x-guard-challenge header and retry with x-guard-solution (npm run solve, or the guardFetch() wrapper).${refused} ${quote}`,
       { headers },
     );
   }

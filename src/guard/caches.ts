@@ -38,6 +38,11 @@ export class IsolateCaches {
   private readonly standings = new Map<string, CachedStanding>();
   readonly orgs = new Map<string, string>();
 
+  /** An operator changed lists or rules through this isolate: load them again before the next decision. */
+  invalidate(): void {
+    this.configAt = Number.NEGATIVE_INFINITY;
+  }
+
   configDue(now: number): boolean {
     return now - this.configAt >= CONFIG_TTL_MS;
   }

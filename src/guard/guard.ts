@@ -4,6 +4,7 @@
  * Everything else (cluster updates, cache refreshes, usage) runs in `waitUntil`.
  */
 
+import { difficultyFor, issueChallenge, randomNonce, verifySolution } from '../actions/challenge';
 import { degradeBody } from '../actions/degrade';
 import { apiErrorFor } from '../actions/errors';
 import { stopResponse } from '../actions/respond';
@@ -13,6 +14,7 @@ import { sightingsFor } from '../engine/board';
 import { standingAction } from '../engine/decide';
 import { DEV_PEPPER } from '../engine/dev-pepper';
 import { engineKeys, fingerprint } from '../engine/fingerprint';
+import { Hmac } from '../engine/hash/sha256';
 import { type Decision, type Features, isStop, type RawRequest } from '../engine/types';
 import { forward, type OriginTarget } from '../proxy/forward';
 import type { ObserveInput, PrincipalState } from '../state/principal-state';
@@ -55,6 +57,18 @@ function rawRequest(request: Request, text: string, size: number): RawRequest {
 }
 
 class StateTimeout extends Error {}
+
+const challengeSecrets = new Map<string, Hmac>();
+
+/** The challenge-signing key, derived from the pepper so a pepper rotation also voids open challenges. */
+function challengeSecret(pepper: string): Hmac {
+  let secret = challengeSecrets.get(pepper);
+  if (!secret) {
+    secret = new Hmac(`distill-guard challenge\u0000${pepper}`);
+    challengeSecrets.set(pepper, secret);
+  }
+  return secret;
+}
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -107,7 +121,12 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
   });
   const list = caches.lists.get(features.principal) ?? (features.org ? caches.lists.get(features.org) : undefined) ?? null;
   const sightings = sightingsFor(features.clusters, (k) => caches.board.get(k), rules, t);
-  const input: ObserveInput = { features, sightings, list, rulesVersion: caches.rulesVersion, now: t };
+  const secret = challengeSecret(pepper);
+  const sent = request.headers.get('x-guard-solution');
+  const checked = sent ? verifySolution(secret, sent, features.principal, t) : null;
+  let refused = checked && !checked.ok ? checked.reason : null;
+  const solution = checked?.ok ? { nonce: checked.challenge.nonce, clearanceMs: config.clearanceMs } : null;
+  const input: ObserveInput = { features, sightings, list, rulesVersion: caches.rulesVersion, now: t, solution };
   const stub = env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(features.principal));
 
   let decision: Decision;
@@ -132,7 +151,7 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
         () => {},
       ),
     );
-  } else if (!list && isHot(features.principal, t, version)) {
+  } else if (!list && !sent && isHot(features.principal, t, version)) {
     // A busy, clean principal: allow from cache, observe in batches (src/guard/hot.ts).
     decision = {
       action: 'allow',
@@ -162,6 +181,7 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
     try {
       const out = await withTimeout(stub.observe(input), config.stateTimeoutMs);
       decision = out.decision;
+      if (out.solution === 'reused') refused = 'this solution was already used';
       caches.rememberStanding(features.principal, out.standing, t);
       markHot(features.principal, out, hotPolicy, t, version);
       const pending = enqueueClusters(env, features.clusters, out.observation, t, version);
@@ -185,7 +205,21 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
   }
 
   const enforce = config.mode === 'enforce';
-  if (enforce && isStop(decision.action)) return stopResponse(request, decision, requestId, t);
+  if (enforce && isStop(decision.action)) {
+    const offer =
+      decision.action === 'challenge'
+        ? {
+            token: issueChallenge(secret, {
+              principal: features.principal,
+              expires: t + config.challengeTtlMs,
+              bits: difficultyFor(decision.score),
+              nonce: randomNonce(),
+            }),
+            refused,
+          }
+        : undefined;
+    return stopResponse(request, decision, requestId, t, offer);
+  }
 
   let body: BodyInit | null = read.body.bytes;
   let degraded: string[] | null = null;

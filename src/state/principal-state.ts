@@ -21,6 +21,8 @@ export interface ObserveInput {
   list: ListHit | null;
   rulesVersion: number;
   now: number;
+  /** A proof-of-work solution the isolate verified (signature, key, expiry, work); single use is checked here. */
+  solution?: { nonce: string; clearanceMs: number } | null;
 }
 
 export interface ObserveOutput {
@@ -29,9 +31,29 @@ export interface ObserveOutput {
   standing: Standing | null;
   /** Requests in the last minute: the isolate treats a busy, clean principal as hot. */
   perMinute: number;
+  /** What became of a solution the request carried. */
+  solution: 'accepted' | 'reused' | null;
 }
 
 const FLUSH_MS = 10_000;
+const USED_CHALLENGES = 32;
+
+/** Redeem a solved challenge once: it clears the key for a while and counts (suspicion is not reset). */
+function redeem(record: PrincipalRecord, solution: { nonce: string; clearanceMs: number }, now: number): 'accepted' | 'reused' {
+  const used = (record.usedChallenges ??= []);
+  if (used.includes(solution.nonce)) return 'reused';
+  used.push(solution.nonce);
+  if (used.length > USED_CHALLENGES) used.splice(0, used.length - USED_CHALLENGES);
+  record.clearedUntil = Math.max(record.clearedUntil, now + solution.clearanceMs);
+  record.challengesPassed++;
+  return 'accepted';
+}
+
+/** During a clearance a challenge (standing, listed or scored) is waived; blocks are not. */
+function waiveChallenge(d: Decision, record: PrincipalRecord, now: number): Decision {
+  if (d.action !== 'challenge' || record.clearedUntil <= now) return d;
+  return { ...d, action: 'allow', reasons: ['challenge.cleared', ...d.reasons], until: null };
+}
 const MAX_BACKOFF_MS = 300_000;
 
 interface Pending {
@@ -71,10 +93,12 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
       const { features, now } = input;
       const rules = await rulesForVersion(this.env.DB, input.rulesVersion);
       const record = await this.load(features.principal, now);
+      const solution = input.solution ? redeem(record, input.solution, now) : null;
       const result = observeAndDecide(record, features, input.sightings, rules, input.list, now);
+      const decision = waiveChallenge(result.decision, record, now);
       const observation = clusterObservation(features, result, record, rules, now);
-      await this.remember(record, result.decision, now);
-      out.push({ decision: result.decision, observation, standing: record.standing, perMinute: sumOf(record.reqMin, now) });
+      await this.remember(record, decision, now);
+      out.push({ decision, observation, standing: record.standing, perMinute: sumOf(record.reqMin, now), solution });
     }
     if (this.record) await this.ctx.storage.put('record', this.record);
     return out;

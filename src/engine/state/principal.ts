@@ -64,6 +64,8 @@ export interface PrincipalRecord {
   stops: number;
   challengesPassed: number;
   clearedUntil: number;
+  /** Nonces of challenges already solved: a solution is single-use. */
+  usedChallenges?: string[];
 }
 
 export function newPrincipal(id: string, now: number): PrincipalRecord {

@@ -1,4 +1,8 @@
 /** Start the guard Worker through wrangler's programmatic API (inspector off), as `npm run dev` would serve it. */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { unstable_startWorker } from 'wrangler';
 
 export interface RunningGuard {
@@ -6,16 +10,31 @@ export interface RunningGuard {
   stop(): Promise<void>;
 }
 
-export async function startGuard(vars: Record<string, string> = {}, persist: string | false = false): Promise<RunningGuard> {
+/**
+ * `persist`: a state directory to keep across restarts; without one a temporary directory is used and
+ * removed on stop. Migrations are applied first, as `npm run dev`'s predev step does.
+ */
+export async function startGuard(vars: Record<string, string> = {}, persist?: string): Promise<RunningGuard> {
   process.env.WRANGLER_SEND_METRICS = 'false';
   process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
+  const dir = persist ?? mkdtempSync(join(tmpdir(), 'dg-state-'));
+  execFileSync('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', dir], {
+    stdio: 'ignore',
+    env: { ...process.env, WRANGLER_LOG_PATH: join(dir, 'logs') },
+  });
   const bindings = Object.fromEntries(Object.entries(vars).map(([k, value]) => [k, { type: 'plain_text' as const, value }]));
   const worker = await unstable_startWorker({
     config: 'wrangler.toml',
     bindings,
-    dev: { inspector: false, server: { hostname: '127.0.0.1', port: 0 }, persist, watch: false, logLevel: 'warn' },
+    dev: { inspector: false, server: { hostname: '127.0.0.1', port: 0 }, persist: dir, watch: false, logLevel: 'warn' },
   });
   await worker.ready;
   const url = (await worker.url).toString().replace(/\/$/, '');
-  return { url, stop: () => worker.dispose() };
+  return {
+    url,
+    stop: async () => {
+      await worker.dispose();
+      if (!persist) rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

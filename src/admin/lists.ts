@@ -77,15 +77,13 @@ export function listsRoutes(): Hono<Env> {
         .insert(listEntries)
         .values(row)
         .onConflictDoUpdate({ target: [listEntries.list, listEntries.principal], set: row }),
-      db
-        .insert(adminAudit)
-        .values({
-          ts: now,
-          operator: c.get('operator'),
-          action: `lists.${list.data}.add`,
-          target: principal,
-          detail: JSON.stringify({ reason: row.reason, expiresAt: row.expiresAt }),
-        }),
+      db.insert(adminAudit).values({
+        ts: now,
+        operator: c.get('operator'),
+        action: `lists.${list.data}.add`,
+        target: principal,
+        detail: JSON.stringify({ reason: row.reason, expiresAt: row.expiresAt }),
+      }),
     ]);
     caches.invalidate();
     return c.json({ entry: row }, 201);

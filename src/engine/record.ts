@@ -1,4 +1,5 @@
 /** The replay contract's records (see docs/traffic-log.md): parsing a request line, writing a decision line. */
+import { asObject, type JsonObject, usageOf } from './json';
 import type { CfProperties, Decision, RawRequest, Usage } from './types';
 import { isStop } from './types';
 
@@ -19,16 +20,13 @@ export class RecordError extends Error {
   }
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isObj = (v: unknown): v is JsonObject => asObject(v) !== null;
 const encoder = new TextEncoder();
 
-function usageOf(u: unknown): Usage | null {
-  if (!isObj(u)) return null;
-  const input = Number(u.input_tokens ?? u.prompt_tokens ?? 0);
-  const output = Number(u.output_tokens ?? u.completion_tokens ?? 0);
-  if (!Number.isFinite(input) || !Number.isFinite(output)) return null;
-  return { inputTokens: input, outputTokens: output };
+function responseUsage(u: unknown): Usage | null {
+  const usage = usageOf(u);
+  if (usage.inputTokens === undefined && usage.outputTokens === undefined) return null;
+  return { inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0 };
 }
 
 export function parseRecord(line: string): TrafficRecord {
@@ -70,7 +68,7 @@ export function parseRecord(line: string): TrafficRecord {
     response: resp
       ? {
           status: typeof resp.status === 'number' ? resp.status : 200,
-          usage: usageOf(resp.usage),
+          usage: responseUsage(resp.usage),
           org: typeof org === 'string' ? org : null,
         }
       : null,

@@ -49,8 +49,29 @@ export interface ClusterRef {
   key: string;
 }
 
+/** What a request asks for, as read from its body (the same fields for every API surface). */
+export interface RequestAsks {
+  model: string | null;
+  maxTokens: number;
+  thinkingBudget: number;
+  /** 0 none, 1 minimal/low, 2 medium, 3 high. */
+  reasoningEffort: number;
+  logprobs: boolean;
+  topLogprobs: number;
+  logitBias: boolean;
+  n: number;
+  temperature: number | null;
+  stream: boolean;
+  tools: number;
+  toolResults: number;
+  /** User turns in the conversation. */
+  turns: number;
+  /** Requests this HTTP call carries (a Message Batch carries many). */
+  batchSize: number;
+}
+
 /** Everything the engine knows about one request; computed once, bounded work on any input. */
-export interface Features {
+export interface Features extends RequestAsks {
   // Who
   principal: string;
   keyHash: string | null;
@@ -67,24 +88,7 @@ export interface Features {
   // What
   surface: ApiSurface;
   method: string;
-  model: string | null;
-  maxTokens: number;
-  thinkingBudget: number;
-  /** 0 none, 1 minimal/low, 2 medium, 3 high. */
-  reasoningEffort: number;
-  logprobs: boolean;
-  topLogprobs: number;
-  logitBias: boolean;
-  n: number;
-  temperature: number | null;
-  stream: boolean;
-  tools: number;
-  toolResults: number;
   hasSystem: boolean;
-  /** User turns in the conversation. */
-  turns: number;
-  /** Requests this HTTP call carries (a Message Batch carries many). */
-  batchSize: number;
   // Content
   promptChars: number;
   bodyBytes: number;

@@ -17,6 +17,7 @@ import { engineKeys, fingerprint } from '../engine/fingerprint';
 import { Hmac } from '../engine/hash/sha256';
 import { type Decision, type Features, isStop, type RawRequest } from '../engine/types';
 import { forward, type OriginTarget } from '../proxy/forward';
+import { isLoopback } from '../proxy/origin';
 import type { ObserveInput, PrincipalState } from '../state/principal-state';
 import { readBody } from './body';
 import { caches } from './caches';
@@ -33,12 +34,10 @@ export interface GuardContext {
   target: OriginTarget;
 }
 
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
-
 /** The pepper: the secret in production; the development value only for loopback clients. */
 function pepperFor(env: Cloudflare.Env, url: URL): string | null {
   if (env.KEY_PEPPER) return env.KEY_PEPPER;
-  return LOOPBACK.test(url.hostname) ? DEV_PEPPER : null;
+  return isLoopback(url) ? DEV_PEPPER : null;
 }
 
 function rawRequest(request: Request, text: string, size: number): RawRequest {
@@ -78,18 +77,16 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-function faultDecision(features: Features, rulesVersion: number, failMode: 'open' | 'closed'): Decision {
-  const action = failMode === 'open' ? 'allow' : 'block';
-  return {
-    action,
-    wouldAction: action,
-    score: 0,
-    reasons: [`fault.state.${failMode}`],
-    principal: features.principal,
-    rulesVersion,
-    until: null,
-    breakdown: {},
-  };
+/** A decision the isolate makes without the principal's object (cached standing, hot principal, fault). */
+function localDecision(
+  features: Features,
+  rulesVersion: number,
+  action: Decision['action'],
+  reasons: string[],
+  score = 0,
+  until: number | null = null,
+): Decision {
+  return { action, wouldAction: action, score, reasons, principal: features.principal, rulesVersion, until, breakdown: {} };
 }
 
 export async function guardRequest(g: GuardContext): Promise<Response> {
@@ -135,16 +132,7 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
   const hotPolicy = { perMinute: config.hotPerMinute, logThreshold: rules.thresholds.log, blockThreshold: rules.thresholds.block };
   if (cached && standingAction(cached, rules, t, true) === 'block') {
     // A standing block this isolate has seen: no awaited round trip. The object still observes it.
-    decision = {
-      action: 'block',
-      wouldAction: 'block',
-      score: 1,
-      reasons: ['standing.block', ...cached.reasons],
-      principal: features.principal,
-      rulesVersion: version,
-      until: cached.until,
-      breakdown: {},
-    };
+    decision = localDecision(features, version, 'block', ['standing.block', ...cached.reasons], 1, cached.until);
     ctx.waitUntil(
       stub.observe(input).then(
         () => {},
@@ -153,16 +141,7 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
     );
   } else if (!list && !sent && isHot(features.principal, t, version)) {
     // A busy, clean principal: allow from cache, observe in batches (src/guard/hot.ts).
-    decision = {
-      action: 'allow',
-      wouldAction: 'allow',
-      score: 0,
-      reasons: ['hot.cached'],
-      principal: features.principal,
-      rulesVersion: version,
-      until: null,
-      breakdown: {},
-    };
+    decision = localDecision(features, version, 'allow', ['hot.cached']);
     const flush = queueHot(
       features.principal,
       input,
@@ -187,7 +166,7 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
       const pending = enqueueClusters(env, features.clusters, out.observation, t, version);
       if (pending) ctx.waitUntil(pending);
     } catch (err) {
-      decision = faultDecision(features, version, config.failMode);
+      decision = localDecision(features, version, config.failMode === 'open' ? 'allow' : 'block', [`fault.state.${config.failMode}`]);
       console.error(
         JSON.stringify({ event: 'state_fault', requestId, principal: features.principal, failMode: config.failMode, message: String(err) }),
       );

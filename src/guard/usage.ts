@@ -3,25 +3,10 @@
  * untouched, and this reads the other in `waitUntil`. `usage` comes from the JSON body or the SSE events;
  * a stream without usage (OpenAI without `stream_options.include_usage`) is estimated from its deltas.
  */
+import { type JsonObject as Json, asObject as obj, usageOf } from '../engine/json';
 import type { Usage } from '../engine/types';
 
 const MAX_ACCOUNTED_BYTES = 8 * 1024 * 1024;
-
-type Json = Record<string, unknown>;
-const obj = (v: unknown): Json | null => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : null);
-const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-
-/** `usage` in either vendor's names. */
-export function usageOf(u: unknown): Partial<Usage> {
-  const o = obj(u);
-  if (!o) return {};
-  const out: Partial<Usage> = {};
-  const input = num(o.input_tokens) ?? num(o.prompt_tokens);
-  const output = num(o.output_tokens) ?? num(o.completion_tokens);
-  if (input !== null) out.inputTokens = input;
-  if (output !== null) out.outputTokens = output;
-  return out;
-}
 
 /** Folds SSE events (Anthropic or OpenAI) into usage, counting delta text for the estimate. */
 export class StreamAccount {

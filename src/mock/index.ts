@@ -5,6 +5,7 @@
  * otherwise the organization is derived from the key, and sent back as the real APIs do.
  */
 import { apiErrorResponse } from '../actions/errors';
+import { apiKeyOf } from '../engine/fingerprint/identity';
 import { apiFamily, apiSurface } from '../engine/surface';
 import { anthropicBatchCreate, anthropicMessages } from './anthropic';
 import { fnv1a, mockId } from './generate';
@@ -16,11 +17,6 @@ const MODELS = [
   { id: 'gpt-4o-mini', display: 'GPT-4o mini', owner: 'openai' },
   { id: 'o4-mini', display: 'o4-mini', owner: 'openai' },
 ];
-
-function apiKey(headers: Headers): string | null {
-  const bearer = headers.get('authorization')?.match(/^Bearer\s+(.+)$/i)?.[1];
-  return headers.get('x-api-key') ?? bearer ?? null;
-}
 
 export function mockOrganization(key: string): string {
   const named = key.match(/org-([A-Za-z0-9]+)/)?.[1];
@@ -51,7 +47,7 @@ export async function mockOrigin(request: Request, options: MockOptions = {}): P
   const surface = apiSurface(url.pathname);
   const family = apiFamily(url.pathname, request.headers.get('anthropic-version'));
   const shape = family === 'anthropic' ? 'anthropic' : 'openai';
-  const key = apiKey(request.headers);
+  const key = apiKeyOf(Object.fromEntries(request.headers));
   if (!key) return apiErrorResponse(shape, 'authentication', 'No API key provided (x-api-key or Authorization: Bearer).');
   if (key.includes('invalid')) return apiErrorResponse(shape, 'authentication', 'invalid x-api-key');
 

@@ -4,6 +4,11 @@ import type { OriginTarget } from './forward';
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
 
+/** Development conveniences (the mock, the development pepper) are for loopback clients only. */
+export function isLoopback(url: URL): boolean {
+  return LOOPBACK.test(url.hostname);
+}
+
 export type OriginResolution = { ok: true; target: OriginTarget } | { ok: false; message: string };
 
 export function resolveOrigin(config: GuardConfig, requestUrl: URL): OriginResolution {
@@ -16,7 +21,7 @@ export function resolveOrigin(config: GuardConfig, requestUrl: URL): OriginResol
   if (config.originUrl === 'mock') {
     // The mock is a development aid: a deployed Worker that still has the local default must not
     // answer real customers with made-up completions.
-    if (!LOOPBACK.test(requestUrl.hostname)) {
+    if (!isLoopback(requestUrl)) {
       return {
         ok: false,
         message: 'distill-guard is not configured: ORIGIN_URL=mock is served to loopback clients only. Set ORIGIN_URL.',

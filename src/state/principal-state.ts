@@ -40,7 +40,8 @@ const USED_CHALLENGES = 32;
 
 /** Redeem a solved challenge once: it clears the key for a while and counts (suspicion is not reset). */
 function redeem(record: PrincipalRecord, solution: { nonce: string; clearanceMs: number }, now: number): 'accepted' | 'reused' {
-  const used = (record.usedChallenges ??= []);
+  record.usedChallenges ??= [];
+  const used = record.usedChallenges;
   if (used.includes(solution.nonce)) return 'reused';
   used.push(solution.nonce);
   if (used.length > USED_CHALLENGES) used.splice(0, used.length - USED_CHALLENGES);
@@ -119,7 +120,7 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
     const p = await this.pendingState();
     const hour = Math.floor(now / 3_600_000) * 3_600_000;
     const key = `${hour}|${d.action}|${d.wouldAction}|${d.rulesVersion}`;
-    const bucket = (p.buckets[key] ??= {
+    p.buckets[key] ??= {
       hour,
       action: d.action,
       wouldAction: d.wouldAction,
@@ -128,7 +129,8 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
       maxScore: 0,
       reasons: {},
       lastTs: now,
-    });
+    };
+    const bucket = p.buckets[key];
     bucket.count++;
     bucket.maxScore = Math.max(bucket.maxScore, d.score);
     bucket.lastTs = now;

@@ -4,9 +4,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { setTestClock } from '../../src/clock';
 import { engineKeys } from '../../src/engine/fingerprint';
 import { keyHashOf } from '../../src/engine/fingerprint/identity';
-import { MemoryEngine } from '../../src/engine/memory-state';
-import { parseRecord } from '../../src/engine/record';
-import { defaultRules } from '../../src/engine/rules/defaults';
 import type { PrincipalRecord } from '../../src/engine/state/principal';
 import { callGuard } from './helpers';
 

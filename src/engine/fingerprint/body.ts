@@ -2,35 +2,23 @@
  * What a request body asks for, across the Anthropic and OpenAI request shapes. The walk over the
  * parsed JSON is bounded (messages, blocks and characters), so no body can make it slow.
  */
+import { asObject, finiteNumber } from '../json';
 import type { ApiSurface } from '../surface';
+import type { RequestAsks } from '../types';
 
 export const MAX_MESSAGES = 256;
 export const MAX_BLOCKS = 64;
 const MAX_TEXT = 16_000;
 const BATCH_SAMPLE = 8;
 
-export interface BodySummary {
+export interface BodySummary extends RequestAsks {
   unparseable: boolean;
-  model: string | null;
-  maxTokens: number;
-  thinkingBudget: number;
-  reasoningEffort: number;
-  logprobs: boolean;
-  topLogprobs: number;
-  logitBias: boolean;
-  n: number;
-  temperature: number | null;
-  stream: boolean;
-  tools: number;
   /** Tool names and parameter names, sorted: what a shared agent scaffold has in common. */
   toolSchema: string;
-  toolResults: number;
   system: string;
-  turns: number;
   /** The last user turn's text (bounded). */
   prompt: string;
   endUser: string | null;
-  batchSize: number;
   /** For a batch: the prompts of a sample of its requests after the first. */
   morePrompts: string[];
 }
@@ -40,12 +28,8 @@ type Obj = { [key: string]: Json };
 
 const EFFORT: Record<string, number> = { minimal: 1, low: 1, medium: 2, high: 3 };
 
-function obj(v: unknown): Obj | null {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : null;
-}
-function num(v: unknown, fallback = 0): number {
-  return typeof v === 'number' && Number.isFinite(v) ? v : fallback;
-}
+const obj = (v: unknown) => asObject(v) as Obj | null;
+const num = (v: unknown, fallback = 0): number => finiteNumber(v) ?? fallback;
 function str(v: unknown): string | null {
   return typeof v === 'string' ? v : null;
 }

@@ -25,6 +25,7 @@ export function fingerprint(req: RawRequest, opts: FingerprintOptions): Features
   const url = safeUrl(req.url);
   const surface = apiSurface(url.pathname);
   const body = summarizeBody(req.body, surface);
+  const { unparseable, toolSchema: _schema, system: _system, prompt: _prompt, endUser: _endUser, morePrompts: _more, ...asks } = body;
 
   const rawKey = apiKeyOf(req.headers);
   const keyHash = rawKey ? keyHashOf(opts.keys, rawKey) : null;
@@ -112,24 +113,11 @@ export function fingerprint(req: RawRequest, opts: FingerprintOptions): Features
     sdkMismatch: client.sdkMismatch,
     surface,
     method: req.method.toUpperCase(),
-    model: body.model,
-    maxTokens: body.maxTokens,
-    thinkingBudget: body.thinkingBudget,
-    reasoningEffort: body.reasoningEffort,
-    logprobs: body.logprobs,
-    topLogprobs: body.topLogprobs,
-    logitBias: body.logitBias,
-    n: body.n,
-    temperature: body.temperature,
-    stream: body.stream,
-    tools: body.tools,
-    toolResults: body.toolResults,
+    ...asks,
     hasSystem: body.system.length > 0,
-    turns: body.turns,
-    batchSize: body.batchSize,
     promptChars: body.prompt.length,
     bodyBytes: req.bodyBytes,
-    unparseable: body.unparseable,
+    unparseable,
     cot,
     formatWrapper: format,
     topic: topicOf(words),

@@ -30,7 +30,7 @@ export function stopResponse(request: Request, d: Decision, requestId: string, n
     return apiErrorFor(
       request,
       'rate_limit',
-      `distill-guard: this API key is sending faster than allowed; retry after ${wait} s (${reasons(d)}). ${quote}`,
+      `distill-guard is slowing this API key down (${reasons(d)}); retry after ${wait} s. ${quote}`,
       {
         headers,
       },

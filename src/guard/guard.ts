@@ -18,6 +18,7 @@ import { Hmac } from '../engine/hash/sha256';
 import { type Decision, type Features, isStop, type RawRequest } from '../engine/types';
 import { forward, type OriginTarget } from '../proxy/forward';
 import { isLoopback } from '../proxy/origin';
+import { recordFault } from '../state/faults';
 import type { ObserveInput, PrincipalState } from '../state/principal-state';
 import { readBody } from './body';
 import { caches } from './caches';
@@ -170,6 +171,7 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
       console.error(
         JSON.stringify({ event: 'state_fault', requestId, principal: features.principal, failMode: config.failMode, message: String(err) }),
       );
+      ctx.waitUntil(recordFault(env.DB, err instanceof StateTimeout ? 'state_timeout' : 'state_error', String(err), t));
       if (config.failMode === 'closed') {
         return apiErrorFor(
           request,
@@ -213,6 +215,7 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
   if (degraded) {
     response.headers.set('x-guard-action', 'degrade');
     response.headers.set('x-guard-degraded', degraded.join('; ') || 'nothing to cap');
+    response.headers.set('x-guard-reason', decision.reasons.slice(0, 5).join(', '));
   }
   return account(g, response, features, stub, t);
 }

@@ -171,6 +171,46 @@ describe('proof-of-work challenge', () => {
 });
 
 describe('degrade', () => {
+  it('forwards a rewritten request and says so, with the reason, in the response headers', async () => {
+    const doc = structuredClone(DEFAULT_RULE_SET);
+    doc.version = 3;
+    doc.rules.push({
+      id: 'test.degrade',
+      description: 'test',
+      mode: 'enforce',
+      tags: [],
+      when: { feature: 'request.maxTokens', eq: 5555 },
+      points: 55,
+    });
+    await env.DB.prepare('INSERT INTO rule_set_versions (version, document, created_by, created_at) VALUES (?, ?, ?, ?)')
+      .bind(3, JSON.stringify(doc), 'test', clock)
+      .run();
+    clock += 6_000;
+    await callGuard(new Request('http://localhost/v1/models', { headers: { 'x-api-key': 'sk-warm' } }), ADMIN);
+    const seen: Request[] = [];
+    vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+      seen.push(new Request(input as RequestInfo, init));
+      return new Response('{}', { headers: { 'content-type': 'application/json' } });
+    });
+    const res = await callGuard(
+      new Request('http://localhost/v1/messages', {
+        method: 'POST',
+        headers: { 'x-api-key': 'sk-ant-degraded', 'content-type': 'application/json' },
+        body: JSON.stringify({ ...ask, max_tokens: 5555, thinking: { type: 'enabled', budget_tokens: 2048 } }),
+      }),
+      { ...ADMIN, ORIGIN_URL: 'https://origin.test' },
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-guard-action')).toBe('degrade');
+    expect(res.headers.get('x-guard-reason')).toContain('test.degrade');
+    expect(res.headers.get('x-guard-degraded')).toContain('thinking removed');
+    const sent = (await seen[0]?.json()) as { max_tokens: number; thinking?: unknown };
+    expect(sent.max_tokens).toBe(1024);
+    expect(sent.thinking).toBeUndefined();
+    await env.DB.prepare('DELETE FROM rule_set_versions WHERE version = 3').run();
+    clock += 6_000;
+  });
+
   it('caps reasoning budgets and output, drops token probabilities and forces n=1, listing each change', () => {
     const caps = DEFAULT_RULE_SET.evaluator.degrade;
     const a = degradeBody(JSON.stringify({ max_tokens: 20000, thinking: { type: 'enabled', budget_tokens: 16000 }, messages: [] }), caps);

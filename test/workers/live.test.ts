@@ -126,6 +126,9 @@ describe('faults', () => {
       expect(res.status).toBe(200);
       expect(Date.now() - started).toBeLessThan(2000);
     }
+    // Each fault is counted in D1 (from waitUntil), by kind.
+    const faults = await env.DB.prepare('SELECT kind, count FROM faults_hourly ORDER BY kind').all<{ kind: string; count: number }>();
+    expect(faults.results.map((f) => f.kind)).toEqual(['state_error', 'state_timeout']);
   });
 
   it('fails closed, in the API error shape, when FAIL_MODE=closed', async () => {

@@ -35,9 +35,6 @@ export interface DecideResult {
   ownRules: string[];
 }
 
-/** Rules tagged `coordination` score the campaign, not the principal: they never make a cluster verdict. */
-const COORDINATION_TAG = 'coordination';
-
 const LIST_ACTION: Record<ListName, Action> = { allow: 'allow', deny: 'block', challenge: 'challenge' };
 
 function maxAction(a: Action, b: Action): Action {
@@ -61,7 +58,8 @@ export function standingAction(standing: Standing, rules: CompiledRuleSet, now: 
 export function decide(input: DecideInput): DecideResult {
   const { features, principal, clusters, rules, list, now } = input;
   const featureMap = computeFeatures({ features, principal, clusters, now });
-  const coordination = new Set(rules.document.rules.filter((r) => r.tags.includes(COORDINATION_TAG)).map((r) => r.id));
+  // Coordination rules score the campaign, not the principal: they never make a cluster verdict.
+  const coordination = rules.coordination;
 
   let total = 0;
   let wouldTotal = 0;

@@ -36,6 +36,7 @@ export function clusterObservation(
 ): ClusterObservation {
   return {
     principal: principal.id,
+    principalHash: hash32(principal.id, 0xc1),
     weight: Math.max(1, features.batchSize),
     fresh: now - principal.firstSeen < rules.freshAgeMs,
     // Stopped by its own rules means judged by them, however few requests it took.

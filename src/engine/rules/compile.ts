@@ -21,6 +21,8 @@ export interface CompiledRuleSet {
   rules: CompiledRule[];
   /** Ids of rules in `enforce` mode: standing decisions and verdicts hold only while theirs all are. */
   enforced: ReadonlySet<string>;
+  /** Ids of rules tagged `coordination`: they score the campaign, not the principal. */
+  coordination: ReadonlySet<string>;
   thresholds: Evaluator['thresholds'];
   ttlMs: Record<'throttle' | 'challenge' | 'block', number>;
   degrade: Evaluator['degrade'];
@@ -86,6 +88,7 @@ export function compileRuleSet(input: unknown): CompiledRuleSet {
       .filter((r) => r.mode !== 'off')
       .map((r) => ({ id: r.id, mode: r.mode, points: r.points, cap: r.cap, test: compileCondition(r.when) })),
     enforced: new Set(doc.rules.filter((r) => r.mode === 'enforce').map((r) => r.id)),
+    coordination: new Set(doc.rules.filter((r) => r.tags.includes('coordination')).map((r) => r.id)),
     thresholds: ev.thresholds,
     ttlMs: { throttle: durationMs(ev.ttl.throttle), challenge: durationMs(ev.ttl.challenge), block: durationMs(ev.ttl.block) },
     degrade: ev.degrade,

@@ -5,7 +5,7 @@
  * generations (this window and the last), so shares describe recent traffic and memory stays bounded
  * however large a campaign is.
  */
-import { type Hll, hash32, hllAdd, hllCount, hllEmpty } from '../hash/sketch';
+import { type Hll, hllAdd, hllCount, hllEmpty } from '../hash/sketch';
 import type { Action, ClusterKind } from '../types';
 
 export interface ClusterVerdict {
@@ -87,6 +87,8 @@ export function newCluster(key: string, kind: ClusterKind, now: number): Cluster
 /** What one request tells its clusters about its principal. */
 export interface ClusterObservation {
   principal: string;
+  /** 32-bit hash of the principal, the value its sketches count. */
+  principalHash: number;
   weight: number;
   /** The principal was new when seen here. */
   fresh: boolean;
@@ -114,7 +116,7 @@ function rotate(rec: ClusterRecord, now: number, windowMs: number): void {
 
 export function observeCluster(rec: ClusterRecord, o: ClusterObservation, now: number, windowMs: number): void {
   rotate(rec, now, windowMs);
-  const h = hash32(o.principal, 0xc1);
+  const h = o.principalHash;
   const s = rec.cur;
   rec.requests += o.weight;
   hllAdd(rec.templates, o.template);

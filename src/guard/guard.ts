@@ -202,11 +202,11 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
     return stopResponse(request, decision, requestId, t, offer);
   }
 
-  let body: BodyInit | null = read.body.bytes;
+  let body: BodyInit | null = read.body.forward;
   let degraded: string[] | null = null;
   if (enforce && decision.action === 'degrade') {
     const d = degradeBody(read.body.text, rules.degrade);
-    if (d && read.body.size <= config.inspectBytes) {
+    if (d && read.body.complete) {
       body = d.body;
       degraded = d.changes;
     }

@@ -12,7 +12,9 @@ export default defineConfig(async () => {
           plugins: [
             cloudflareTest({
               wrangler: { configPath: './wrangler.toml' },
-              miniflare: { bindings: { TEST_MIGRATIONS: migrations, KEY_PEPPER: 'test-pepper' } },
+              // A generous state timeout: tests that exercise the timeout set their own; a 2-core CI machine
+              // under load must not turn an ordinary call into a fail-open.
+              miniflare: { bindings: { TEST_MIGRATIONS: migrations, KEY_PEPPER: 'test-pepper', STATE_TIMEOUT_MS: '2000' } },
             }),
           ],
           test: {

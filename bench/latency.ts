@@ -47,8 +47,8 @@ function run(url: string, reqs: ReturnType<typeof requests>, connections: number
 export async function latencyBench(options = { keys: 300, connections: 8, seconds: 8, rounds: 2 }): Promise<LatencyRow[]> {
   const origin = await startOrigin();
   const [off, shadow] = await Promise.all([
-    startGuard({ ORIGIN_URL: origin.url, GUARD_MODE: 'off' }),
-    startGuard({ ORIGIN_URL: origin.url, GUARD_MODE: 'shadow' }),
+    startGuard({ ORIGIN_URL: origin.url, GUARD_MODE: 'off', STATE_TIMEOUT_MS: '50' }),
+    startGuard({ ORIGIN_URL: origin.url, GUARD_MODE: 'shadow', STATE_TIMEOUT_MS: '50' }),
   ]);
   const reqs = requests(options.keys);
   const rows: LatencyRow[] = [];

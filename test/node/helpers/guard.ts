@@ -22,7 +22,9 @@ export async function startGuard(vars: Record<string, string> = {}, persist?: st
     stdio: 'ignore',
     env: { ...process.env, WRANGLER_LOG_PATH: join(dir, 'logs') },
   });
-  const bindings = Object.fromEntries(Object.entries(vars).map(([k, value]) => [k, { type: 'plain_text' as const, value }]));
+  // A generous state timeout unless the caller sets one: a loaded 2-core machine must not fail open.
+  const all = { STATE_TIMEOUT_MS: '2000', ...vars };
+  const bindings = Object.fromEntries(Object.entries(all).map(([k, value]) => [k, { type: 'plain_text' as const, value }]));
   const worker = await unstable_startWorker({
     config: 'wrangler.toml',
     bindings,

@@ -42,6 +42,28 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
+/**
+ * Run `body` with a rule set of the defaults plus one test rule (points on one max_tokens value) as the
+ * current version, live in this isolate, then restore the defaults.
+ */
+async function withTestRule(version: number, id: string, maxTokens: number, points: number, body: () => Promise<void>): Promise<void> {
+  const doc = structuredClone(DEFAULT_RULE_SET);
+  doc.version = version;
+  doc.rules.push({ id, description: 'test', mode: 'enforce', tags: [], when: { feature: 'request.maxTokens', eq: maxTokens }, points });
+  await env.DB.prepare('INSERT INTO rule_set_versions (version, document, created_by, created_at) VALUES (?, ?, ?, ?)')
+    .bind(version, JSON.stringify(doc), 'test', clock)
+    .run();
+  clock += 6_000;
+  await callGuard(new Request('http://localhost/v1/models', { headers: { 'x-api-key': 'sk-warm' } }), ADMIN);
+  clock += 1_000;
+  try {
+    await body();
+  } finally {
+    await env.DB.prepare('DELETE FROM rule_set_versions WHERE version = ?').bind(version).run();
+    clock += 6_000;
+  }
+}
+
 describe('errors the SDKs understand', () => {
   it('block: 403 in the Anthropic shape, raised as PermissionDeniedError with a reason and the request id', async () => {
     await list('deny', 'sk-ant-denied');
@@ -68,31 +90,15 @@ describe('errors the SDKs understand', () => {
 
   it('throttle: 429 with a retry-after computed from the standing decision, raised as RateLimitError', async () => {
     // A rule set that throttles one unusual request shape, saved as the current version.
-    const doc = structuredClone(DEFAULT_RULE_SET);
-    doc.version = 2;
-    doc.rules.push({
-      id: 'test.throttle',
-      description: 'test',
-      mode: 'enforce',
-      tags: [],
-      when: { feature: 'request.maxTokens', eq: 777 },
-      points: 65,
+    await withTestRule(2, 'test.throttle', 777, 65, async () => {
+      const err = await anthropic('sk-ant-throttled')
+        .messages.create({ ...ask, max_tokens: 777 })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Anthropic.RateLimitError);
+      const retry = Number((err as InstanceType<typeof Anthropic.RateLimitError>).headers?.get('retry-after'));
+      expect(retry).toBeGreaterThan(60);
+      expect(retry).toBeLessThanOrEqual(120);
     });
-    await env.DB.prepare('INSERT INTO rule_set_versions (version, document, created_by, created_at) VALUES (?, ?, ?, ?)')
-      .bind(2, JSON.stringify(doc), 'test', clock)
-      .run();
-    clock += 6_000;
-    await callGuard(new Request('http://localhost/v1/models', { headers: { 'x-api-key': 'sk-warm' } }), ADMIN);
-    clock += 1_000;
-    const err = await anthropic('sk-ant-throttled')
-      .messages.create({ ...ask, max_tokens: 777 })
-      .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(Anthropic.RateLimitError);
-    const retry = Number((err as InstanceType<typeof Anthropic.RateLimitError>).headers?.get('retry-after'));
-    expect(retry).toBeGreaterThan(60);
-    expect(retry).toBeLessThanOrEqual(120);
-    await env.DB.prepare('DELETE FROM rule_set_versions WHERE version = 2').run();
-    clock += 6_000;
   });
 });
 
@@ -172,43 +178,28 @@ describe('proof-of-work challenge', () => {
 
 describe('degrade', () => {
   it('forwards a rewritten request and says so, with the reason, in the response headers', async () => {
-    const doc = structuredClone(DEFAULT_RULE_SET);
-    doc.version = 3;
-    doc.rules.push({
-      id: 'test.degrade',
-      description: 'test',
-      mode: 'enforce',
-      tags: [],
-      when: { feature: 'request.maxTokens', eq: 5555 },
-      points: 55,
+    await withTestRule(3, 'test.degrade', 5555, 55, async () => {
+      const seen: Request[] = [];
+      vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+        seen.push(new Request(input as RequestInfo, init));
+        return new Response('{}', { headers: { 'content-type': 'application/json' } });
+      });
+      const res = await callGuard(
+        new Request('http://localhost/v1/messages', {
+          method: 'POST',
+          headers: { 'x-api-key': 'sk-ant-degraded', 'content-type': 'application/json' },
+          body: JSON.stringify({ ...ask, max_tokens: 5555, thinking: { type: 'enabled', budget_tokens: 2048 } }),
+        }),
+        { ...ADMIN, ORIGIN_URL: 'https://origin.test' },
+      );
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-guard-action')).toBe('degrade');
+      expect(res.headers.get('x-guard-reason')).toContain('test.degrade');
+      expect(res.headers.get('x-guard-degraded')).toContain('thinking removed');
+      const sent = (await seen[0]?.json()) as { max_tokens: number; thinking?: unknown };
+      expect(sent.max_tokens).toBe(1024);
+      expect(sent.thinking).toBeUndefined();
     });
-    await env.DB.prepare('INSERT INTO rule_set_versions (version, document, created_by, created_at) VALUES (?, ?, ?, ?)')
-      .bind(3, JSON.stringify(doc), 'test', clock)
-      .run();
-    clock += 6_000;
-    await callGuard(new Request('http://localhost/v1/models', { headers: { 'x-api-key': 'sk-warm' } }), ADMIN);
-    const seen: Request[] = [];
-    vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
-      seen.push(new Request(input as RequestInfo, init));
-      return new Response('{}', { headers: { 'content-type': 'application/json' } });
-    });
-    const res = await callGuard(
-      new Request('http://localhost/v1/messages', {
-        method: 'POST',
-        headers: { 'x-api-key': 'sk-ant-degraded', 'content-type': 'application/json' },
-        body: JSON.stringify({ ...ask, max_tokens: 5555, thinking: { type: 'enabled', budget_tokens: 2048 } }),
-      }),
-      { ...ADMIN, ORIGIN_URL: 'https://origin.test' },
-    );
-    expect(res.status).toBe(200);
-    expect(res.headers.get('x-guard-action')).toBe('degrade');
-    expect(res.headers.get('x-guard-reason')).toContain('test.degrade');
-    expect(res.headers.get('x-guard-degraded')).toContain('thinking removed');
-    const sent = (await seen[0]?.json()) as { max_tokens: number; thinking?: unknown };
-    expect(sent.max_tokens).toBe(1024);
-    expect(sent.thinking).toBeUndefined();
-    await env.DB.prepare('DELETE FROM rule_set_versions WHERE version = 3').run();
-    clock += 6_000;
   });
 
   it('caps reasoning budgets and output, drops token probabilities and forces n=1, listing each change', () => {

@@ -4,8 +4,9 @@ import { hash32, simhash64 } from '../hash/sketch';
 import { apiSurface } from '../surface';
 import type { ClusterRef, Features, RawRequest } from '../types';
 import { summarizeBody } from './body';
+import { cotScore } from './cot';
 import { apiKeyOf, clientSoftware, type EngineKeys, ipPrefix, keyHashOf, tlsFingerprint } from './identity';
-import { boundedText, cotScore, formatWrapperScore, frames, maskedWords, shingles, tokenize, topicOf } from './text';
+import { boundedText, formatWrapperScore, frames, maskedWords, shingles, tokenize, topicOf } from './text';
 
 export { type EngineKeys, engineKeys } from './identity';
 

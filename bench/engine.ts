@@ -103,6 +103,33 @@ export function engineBench(): Row[] {
   return rows;
 }
 
+/** State bytes (as stored: JSON) per principal and per cluster after one simulated day of the full mix. */
+export function memoryBench(): Row[] {
+  const p = structuredClone(params) as unknown as SimParams;
+  p.days = 1;
+  const engine = new MemoryEngine({ rules: defaultRules(), keys: engineKeys(DEV_PEPPER) });
+  simulate(engine, buildPopulation(new Rng(3), loadCorpus(0), p, WRAPPERS.tuning), p);
+  const sizes = (values: Iterable<unknown>) => [...values].map((v) => JSON.stringify(v).length).sort((a, b) => a - b);
+  const principals = sizes(engine.principals.values());
+  const clusters = sizes(engine.clusters.values());
+  return [
+    {
+      name: 'state per principal (JSON)',
+      median: quantile(principals, 0.5),
+      p99: quantile(principals, 0.99),
+      unit: 'bytes',
+      extra: `${principals.length} principals`,
+    },
+    {
+      name: 'state per cluster (JSON)',
+      median: quantile(clusters, 0.5),
+      p99: quantile(clusters, 0.99),
+      unit: 'bytes',
+      extra: `${clusters.length} clusters kept`,
+    },
+  ];
+}
+
 /** Replay throughput in process: parse each JSONL record and decide, as the CLI does, without start-up. */
 export function replayBench(): Row & { records: number; perSecond: number } {
   const p = structuredClone(params) as unknown as SimParams;

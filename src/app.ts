@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { apiErrorFor } from './actions/errors';
 import { adminAuth } from './admin/auth';
 import { listsRoutes } from './admin/lists';
+import { evaluatorRoutes, rulesRoutes } from './admin/rules';
 import { ConfigError, readConfig } from './config';
 import { guardRequest } from './guard/guard';
 import { resolveOrigin } from './proxy/origin';
@@ -41,6 +42,8 @@ export function createApp(): Hono<AppEnv> {
   });
   admin.use('*', adminAuth());
   admin.route('/lists', listsRoutes());
+  admin.route('/rules', rulesRoutes());
+  admin.route('/evaluator', evaluatorRoutes());
   admin.all('*', (c) => c.json({ error: { message: 'Not found' } }, 404));
   app.route('/admin', admin);
 

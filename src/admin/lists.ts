@@ -10,6 +10,7 @@ import { engineKeys } from '../engine/fingerprint';
 import { keyHashOf } from '../engine/fingerprint/identity';
 import { DURATION, durationMs } from '../engine/rules/schema';
 import { caches } from '../guard/caches';
+import { badRequest } from './errors';
 
 const LIST = z.enum(['allow', 'deny', 'challenge']);
 const target = z
@@ -26,15 +27,6 @@ const addBody = target.and(
 );
 
 type Env = AppEnv & { Variables: { operator: string } };
-
-function badRequest(issues: z.core.$ZodIssue[]) {
-  return {
-    error: {
-      message: `invalid request: ${issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`,
-      issues: issues.map((i) => ({ path: i.path.map(String), message: i.message })),
-    },
-  };
-}
 
 /** The principal a list entry names: a raw key is hashed here and never stored. */
 function principalOf(env: Cloudflare.Env, t: { key?: string; principal?: string }): string {

@@ -9,7 +9,7 @@ import { DEV_PEPPER } from '../engine/dev-pepper';
 import { engineKeys } from '../engine/fingerprint';
 import { keyHashOf } from '../engine/fingerprint/identity';
 import { DURATION, durationMs } from '../engine/rules/schema';
-import { caches } from '../guard/caches';
+import { isolateCaches } from '../guard/caches';
 import { badRequest } from './errors';
 
 const LIST = z.enum(['allow', 'deny', 'challenge']);
@@ -77,7 +77,7 @@ export function listsRoutes(): Hono<Env> {
         detail: JSON.stringify({ reason: row.reason, expiresAt: row.expiresAt }),
       }),
     ]);
-    caches.invalidate();
+    isolateCaches.invalidate();
     return c.json({ entry: row }, 201);
   });
 
@@ -94,7 +94,7 @@ export function listsRoutes(): Hono<Env> {
         .insert(adminAudit)
         .values({ ts: Date.now(), operator: c.get('operator'), action: `lists.${list.data}.remove`, target: principal, detail: '{}' }),
     ]);
-    caches.invalidate();
+    isolateCaches.invalidate();
     return c.json({ removed: principal });
   });
 

@@ -11,7 +11,7 @@ import { adminAudit, ruleSetVersions } from '../db/schema';
 import { compileRuleSet, RuleSetError } from '../engine/rules/compile';
 import { DEFAULT_RULE_SET } from '../engine/rules/defaults';
 import { evaluatorSchema, type Rule, type RuleSet, ruleSchema } from '../engine/rules/schema';
-import { caches } from '../guard/caches';
+import { isolateCaches } from '../guard/caches';
 import { badRequest } from './errors';
 
 type Env = AppEnv & { Variables: { operator: string } };
@@ -53,7 +53,7 @@ async function save(
       detail: JSON.stringify({ version: doc.version, note: text ?? null }),
     }),
   ]);
-  caches.invalidate();
+  isolateCaches.invalidate();
   return doc;
 }
 

@@ -115,4 +115,4 @@ export class IsolateCaches {
 }
 
 /** One per isolate. */
-export const caches = new IsolateCaches();
+export const isolateCaches = new IsolateCaches();

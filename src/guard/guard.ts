@@ -21,7 +21,7 @@ import { isLoopback } from '../proxy/origin';
 import { recordFault } from '../state/faults';
 import type { ObserveInput, PrincipalState } from '../state/principal-state';
 import { readBody } from './body';
-import { caches } from './caches';
+import { isolateCaches } from './caches';
 import { enqueueClusters } from './cluster-queue';
 import { isHot, markHot, queueHot } from './hot';
 import { accountResponse } from './usage';
@@ -106,30 +106,30 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
   const t = now();
   const logRefresh = (what: string) => (err: unknown) =>
     console.error(JSON.stringify({ event: 'cache_refresh_failed', what, message: String(err) }));
-  if (caches.cold) await caches.refreshConfig(env, t).catch(logRefresh('config'));
-  else if (caches.configDue(t)) ctx.waitUntil(caches.refreshConfig(env, t).catch(logRefresh('config')));
-  ctx.waitUntil(caches.refreshBoard(env, t, caches.rules.boardRefreshMs).catch(logRefresh('board')));
-  const rules = caches.rules;
+  if (isolateCaches.cold) await isolateCaches.refreshConfig(env, t).catch(logRefresh('config'));
+  else if (isolateCaches.configDue(t)) ctx.waitUntil(isolateCaches.refreshConfig(env, t).catch(logRefresh('config')));
+  ctx.waitUntil(isolateCaches.refreshBoard(env, t, isolateCaches.rules.boardRefreshMs).catch(logRefresh('board')));
+  const rules = isolateCaches.rules;
 
   const keys = engineKeys(pepper);
   const features = fingerprint(rawRequest(request, read.body.text, read.body.size), {
     keys,
     trustedOrgHeader: env.TRUSTED_ORG_HEADER ?? null,
-    orgOfKey: (k) => caches.orgs.get(k) ?? null,
+    orgOfKey: (k) => isolateCaches.orgs.get(k) ?? null,
   });
-  const list = caches.lists.get(features.principal) ?? (features.org ? caches.lists.get(features.org) : undefined) ?? null;
-  const sightings = sightingsFor(features.clusters, (k) => caches.board.get(k), rules, t);
+  const list = isolateCaches.lists.get(features.principal) ?? (features.org ? isolateCaches.lists.get(features.org) : undefined) ?? null;
+  const sightings = sightingsFor(features.clusters, (k) => isolateCaches.board.get(k), rules, t);
   const secret = challengeSecret(pepper);
   const sent = request.headers.get('x-guard-solution');
   const checked = sent ? verifySolution(secret, sent, features.principal, t) : null;
   let refused = checked && !checked.ok ? checked.reason : null;
   const solution = checked?.ok ? { nonce: checked.challenge.nonce, clearanceMs: config.clearanceMs } : null;
-  const input: ObserveInput = { features, sightings, list, rulesVersion: caches.rulesVersion, now: t, solution };
+  const input: ObserveInput = { features, sightings, list, rulesVersion: isolateCaches.rulesVersion, now: t, solution };
   const stub = env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(features.principal));
 
   let decision: Decision;
-  const cached = list ? null : caches.standing(features.principal, t);
-  const version = caches.rulesVersion;
+  const cached = list ? null : isolateCaches.standing(features.principal, t);
+  const version = isolateCaches.rulesVersion;
   const hotPolicy = { perMinute: config.hotPerMinute, logThreshold: rules.thresholds.log, blockThreshold: rules.thresholds.block };
   if (cached && standingAction(cached, rules, t, true) === 'block') {
     // A standing block this isolate has seen: no awaited round trip. The object still observes it.
@@ -149,7 +149,7 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
       (batch) => stub.observeBatch(batch),
       (outs) => {
         for (const out of outs) {
-          caches.rememberStanding(features.principal, out.standing, t);
+          isolateCaches.rememberStanding(features.principal, out.standing, t);
           markHot(features.principal, out, hotPolicy, t, version);
           const pending = enqueueClusters(env, features.clusters, out.observation, t, version);
           if (pending) ctx.waitUntil(pending);
@@ -162,7 +162,7 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
       const out = await withTimeout(stub.observe(input), config.stateTimeoutMs);
       decision = out.decision;
       if (out.solution === 'reused') refused = 'this solution was already used';
-      caches.rememberStanding(features.principal, out.standing, t);
+      isolateCaches.rememberStanding(features.principal, out.standing, t);
       markHot(features.principal, out, hotPolicy, t, version);
       const pending = enqueueClusters(env, features.clusters, out.observation, t, version);
       if (pending) ctx.waitUntil(pending);
@@ -224,7 +224,7 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
 function account(g: GuardContext, response: Response, features: Features, stub: DurableObjectStub<PrincipalState>, t: number): Response {
   const org = response.headers.get('anthropic-organization-id') ?? response.headers.get('openai-organization');
   if (org && features.keyHash)
-    caches.orgs.set(
+    isolateCaches.orgs.set(
       features.keyHash,
       `o_${engineKeys(pepperFor(g.env, new URL(g.request.url)) ?? DEV_PEPPER).hmac.hex(`org\u0000${org}`, 8)}`,
     );

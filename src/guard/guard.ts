@@ -13,7 +13,8 @@ import type { GuardConfig } from '../config';
 import { sightingsFor } from '../engine/board';
 import { standingAction } from '../engine/decide';
 import { DEV_PEPPER } from '../engine/dev-pepper';
-import { engineKeys, fingerprint } from '../engine/fingerprint';
+import { type EngineKeys, engineKeys, fingerprint } from '../engine/fingerprint';
+import { orgHashOf } from '../engine/fingerprint/identity';
 import { Hmac } from '../engine/hash/sha256';
 import { type Decision, type Features, isStop, type RawRequest } from '../engine/types';
 import { forward, type OriginTarget } from '../proxy/forward';
@@ -217,17 +218,20 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
     response.headers.set('x-guard-degraded', degraded.join('; ') || 'nothing to cap');
     response.headers.set('x-guard-reason', decision.reasons.slice(0, 5).join(', '));
   }
-  return account(g, response, features, stub, t);
+  return account(g, response, features, stub, t, keys);
 }
 
 /** Tee the answer: the client's branch is returned untouched; usage is read from the other in waitUntil. */
-function account(g: GuardContext, response: Response, features: Features, stub: DurableObjectStub<PrincipalState>, t: number): Response {
+function account(
+  g: GuardContext,
+  response: Response,
+  features: Features,
+  stub: DurableObjectStub<PrincipalState>,
+  t: number,
+  keys: EngineKeys,
+): Response {
   const org = response.headers.get('anthropic-organization-id') ?? response.headers.get('openai-organization');
-  if (org && features.keyHash)
-    isolateCaches.orgs.set(
-      features.keyHash,
-      `o_${engineKeys(pepperFor(g.env, new URL(g.request.url)) ?? DEV_PEPPER).hmac.hex(`org\u0000${org}`, 8)}`,
-    );
+  if (org && features.keyHash) isolateCaches.orgs.set(features.keyHash, orgHashOf(keys, org));
   if (!response.body || response.status >= 400) return response;
   const [client, mine] = response.body.tee();
   const contentType = response.headers.get('content-type') ?? '';

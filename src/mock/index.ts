@@ -1,6 +1,6 @@
 /**
  * The built-in mock model API (ORIGIN_URL=mock): enough of Anthropic's and OpenAI's APIs for local
- * development and tests on a machine with no upstream. Keys: any key is accepted except a missing one
+ * development and tests on a machine with no upstream. Keys: every key is accepted except a missing one
  * or one containing "invalid" (401). A key containing `org-<id>` belongs to that organization;
  * otherwise the organization is derived from the key, and sent back as the real APIs do.
  */

@@ -49,6 +49,11 @@ export function keyHashOf(keys: EngineKeys, rawKey: string): string {
   return `k_${keys.cachedHex(`key\u0000${rawKey}`, 8)}`;
 }
 
+/** An organization id (from a trusted header or the origin's response header), keyed like every identity. */
+export function orgHashOf(keys: EngineKeys, org: string): string {
+  return `o_${keys.cachedHex(`org\u0000${org}`, 8)}`;
+}
+
 /** IPv4 /24 or IPv6 /48: the unit a person's addresses vary within. */
 export function ipPrefix(ip: string): string {
   const v4 = ip.match(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.\d{1,3}$/);

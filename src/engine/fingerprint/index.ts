@@ -5,7 +5,7 @@ import { apiSurface } from '../surface';
 import type { ClusterRef, Features, RawRequest } from '../types';
 import { summarizeBody } from './body';
 import { cotScore } from './cot';
-import { apiKeyOf, clientSoftware, type EngineKeys, ipPrefix, keyHashOf, tlsFingerprint } from './identity';
+import { apiKeyOf, clientSoftware, type EngineKeys, ipPrefix, keyHashOf, orgHashOf, tlsFingerprint } from './identity';
 import { boundedText, formatWrapperScore, frames, maskedWords, shingles, tokenize, topicOf } from './text';
 
 export { type EngineKeys, engineKeys } from './identity';
@@ -32,7 +32,7 @@ export function fingerprint(req: RawRequest, opts: FingerprintOptions): Features
   const keyHash = rawKey ? keyHashOf(opts.keys, rawKey) : null;
   const network = `n_${cachedHex(`net\u0000${ipPrefix(req.ip)}`, 6)}`;
   const trustedOrg = opts.trustedOrgHeader ? req.headers[opts.trustedOrgHeader.toLowerCase()] : undefined;
-  const org = trustedOrg ? `o_${cachedHex(`org\u0000${trustedOrg}`, 8)}` : keyHash && opts.orgOfKey ? opts.orgOfKey(keyHash) : null;
+  const org = trustedOrg ? orgHashOf(opts.keys, trustedOrg) : keyHash && opts.orgOfKey ? opts.orgOfKey(keyHash) : null;
   const endUser = body.endUser ? `u_${cachedHex(`user\u0000${body.endUser}`, 8)}` : null;
   const client = clientSoftware(req.headers);
   const tls = tlsFingerprint(req.cf);

@@ -1,9 +1,13 @@
 /** The Hono app: /admin for operators, everything else through the guard to the origin. */
 import { Hono } from 'hono';
 import { apiErrorFor } from './actions/errors';
-import { adminAuth } from './admin/auth';
+import { adminAuth, operatorTokens } from './admin/auth';
+import { backtestRoutes } from './admin/backtest';
+import { dashboard } from './admin/dashboard';
 import { listsRoutes } from './admin/lists';
+import { openApiDocument } from './admin/openapi';
 import { evaluatorRoutes, rulesRoutes } from './admin/rules';
+import { viewRoutes } from './admin/views';
 import { ConfigError, readConfig } from './config';
 import { guardRequest } from './guard/guard';
 import { resolveOrigin } from './proxy/origin';
@@ -40,10 +44,18 @@ export function createApp(): Hono<AppEnv> {
     c.res.headers.set('x-content-type-options', 'nosniff');
     c.res.headers.set('referrer-policy', 'no-referrer');
   });
+  // The dashboard page holds no data: it is served without a token (its script sends one), unless no
+  // token is configured at all, when /admin does not exist.
+  admin.get('/', function dashboardPage(c) {
+    return operatorTokens(c.env).length === 0 ? c.json({ error: { message: 'Not found' } }, 404) : dashboard(c);
+  });
   admin.use('*', adminAuth());
   admin.route('/lists', listsRoutes());
   admin.route('/rules', rulesRoutes());
   admin.route('/evaluator', evaluatorRoutes());
+  admin.route('/backtest', backtestRoutes());
+  admin.get('/openapi.json', (c) => c.json(openApiDocument()));
+  admin.route('/', viewRoutes());
   admin.all('*', (c) => c.json({ error: { message: 'Not found' } }, 404));
   app.route('/admin', admin);
 

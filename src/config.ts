@@ -19,6 +19,8 @@ export interface GuardConfig {
   /** How long a challenge may be solved, and how long a solved one clears the key. */
   challengeTtlMs: number;
   clearanceMs: number;
+  /** Delay between a principal's first unrecorded decision and its D1 flush (the dashboard's lag). */
+  recordFlushMs: number;
 }
 
 export class ConfigError extends Error {
@@ -69,6 +71,7 @@ export function readConfig(env: Cloudflare.Env): GuardConfig {
     hotPerMinute: integer('HOT_PER_MINUTE', env.HOT_PER_MINUTE, 600),
     challengeTtlMs: integer('CHALLENGE_TTL_SECONDS', env.CHALLENGE_TTL_SECONDS, 300) * 1000,
     clearanceMs: integer('CLEARANCE_SECONDS', env.CLEARANCE_SECONDS, 600) * 1000,
+    recordFlushMs: integer('RECORD_FLUSH_MS', env.RECORD_FLUSH_MS, 10_000),
   };
   cache.set(env, config);
   return config;

@@ -7,6 +7,10 @@ declare namespace Cloudflare {
     ADMIN_TOKEN?: string;
     /** Named operator tokens: "alice:tok1,bob:tok2". */
     ADMIN_TOKENS?: string;
+    /** Optional: where stop alerts are POSTed for the ban pipeline (see src/state/alert.ts). */
+    ALERT_WEBHOOK_URL?: string;
+    /** HMAC key that signs stop alerts; alerts are not sent without it. */
+    ALERT_WEBHOOK_SECRET?: string;
     /** Optional: a header set by the lab's own auth layer that names the organization (trusted). */
     TRUSTED_ORG_HEADER?: string;
     /** Optional: requests a minute from which a clean principal is cached and observed in batches (default 600). */
@@ -15,6 +19,8 @@ declare namespace Cloudflare {
     CHALLENGE_TTL_SECONDS?: string;
     /** Optional: seconds a solved challenge clears the key for (default 600). */
     CLEARANCE_SECONDS?: string;
+    /** Optional: milliseconds from a principal's first unrecorded decision to its D1 flush (default 10000). */
+    RECORD_FLUSH_MS?: string;
     /** Optional: milliseconds between the mock origin's SSE events (default 0). */
     MOCK_STREAM_DELAY_MS?: string;
   }

@@ -13,7 +13,7 @@ import { isolateCaches } from '../guard/caches';
 import { badRequest } from './errors';
 
 const LIST = z.enum(['allow', 'deny', 'challenge']);
-const target = z
+export const listTarget = z
   .object({
     key: z.string().min(1).max(500).optional(),
     principal: z
@@ -22,7 +22,7 @@ const target = z
       .optional(),
   })
   .refine((t) => (t.key === undefined) !== (t.principal === undefined), { message: 'give exactly one of "key" or "principal"' });
-const addBody = target.and(
+export const listAddBody = listTarget.and(
   z.object({ reason: z.string().min(1).max(500), ttl: z.string().regex(DURATION, 'a duration like "1h" or "7d"').optional() }),
 );
 
@@ -51,7 +51,7 @@ export function listsRoutes(): Hono<Env> {
   app.post('/:list', async (c) => {
     const list = LIST.safeParse(c.req.param('list'));
     if (!list.success) return c.json(badRequest(list.error.issues), 400);
-    const body = addBody.safeParse(await c.req.json().catch(() => null));
+    const body = listAddBody.safeParse(await c.req.json().catch(() => null));
     if (!body.success) return c.json(badRequest(body.error.issues), 400);
     const now = Date.now();
     const principal = principalOf(c.env, body.data);
@@ -84,7 +84,7 @@ export function listsRoutes(): Hono<Env> {
   app.delete('/:list', async (c) => {
     const list = LIST.safeParse(c.req.param('list'));
     if (!list.success) return c.json(badRequest(list.error.issues), 400);
-    const body = target.safeParse(await c.req.json().catch(() => null));
+    const body = listTarget.safeParse(await c.req.json().catch(() => null));
     if (!body.success) return c.json(badRequest(body.error.issues), 400);
     const principal = principalOf(c.env, body.data);
     const db = drizzle(c.env.DB);

@@ -17,6 +17,11 @@ import { badRequest } from './errors';
 type Env = AppEnv & { Variables: { operator: string } };
 
 const note = z.string().max(500).optional();
+export const createRuleBody = z.object({ rule: ruleSchema, note });
+/** PUT /admin/rules/:id: the rule (its id may be left out), with an optional note. */
+export const replaceRuleBody = ruleSchema.and(z.object({ note }));
+export const rollbackBody = z.object({ version: z.number().int().min(0), note });
+export const evaluatorBody = z.object({ evaluator: evaluatorSchema, note });
 
 /** The current document: the newest saved version, or the shipped defaults as version 0. */
 async function current(db: D1Database): Promise<RuleSet> {
@@ -84,7 +89,7 @@ export function rulesRoutes(): Hono<Env> {
   });
 
   app.post('/', async (c) => {
-    const body = z.object({ rule: ruleSchema, note }).safeParse(await c.req.json().catch(() => null));
+    const body = createRuleBody.safeParse(await c.req.json().catch(() => null));
     if (!body.success) return c.json(badRequest(body.error.issues), 400);
     const doc = await current(c.env.DB);
     if (doc.rules.some((r) => r.id === body.data.rule.id))
@@ -106,7 +111,7 @@ export function rulesRoutes(): Hono<Env> {
   app.put('/:id', async (c) => {
     const id = c.req.param('id');
     const raw = (await c.req.json().catch(() => null)) as Record<string, unknown> | null;
-    const body = ruleSchema.and(z.object({ note })).safeParse(raw && typeof raw === 'object' ? { id, ...raw } : raw);
+    const body = replaceRuleBody.safeParse(raw && typeof raw === 'object' ? { id, ...raw } : raw);
     if (!body.success) return c.json(badRequest(body.error.issues), 400);
     if (body.data.id !== id) return c.json(badRequest([{ path: ['id'], message: `the body's id "${body.data.id}" is not "${id}"` }]), 400);
     const doc = await current(c.env.DB);
@@ -131,7 +136,7 @@ export function rulesRoutes(): Hono<Env> {
   });
 
   app.post('/rollback', async (c) => {
-    const body = z.object({ version: z.number().int().min(0), note }).safeParse(await c.req.json().catch(() => null));
+    const body = rollbackBody.safeParse(await c.req.json().catch(() => null));
     if (!body.success) return c.json(badRequest(body.error.issues), 400);
     const doc = await current(c.env.DB);
     let target: RuleSet | undefined;
@@ -158,7 +163,7 @@ export function rulesRoutes(): Hono<Env> {
 export function evaluatorRoutes(): Hono<Env> {
   const app = new Hono<Env>();
   app.put('/', async (c) => {
-    const body = z.object({ evaluator: evaluatorSchema, note }).safeParse(await c.req.json().catch(() => null));
+    const body = evaluatorBody.safeParse(await c.req.json().catch(() => null));
     if (!body.success) return c.json(badRequest(body.error.issues), 400);
     const doc = await current(c.env.DB);
     try {

@@ -46,6 +46,11 @@ export const decisionsHourly = sqliteTable(
     /** JSON array of the most frequent reason codes in this bucket, most frequent first. */
     topReasons: text('top_reasons').notNull(),
     lastTs: integer('last_ts').notNull(),
+    /**
+     * JSON feature map (numbers only: no text) of the bucket's highest-scoring request, so a backtest can
+     * score a candidate rule set on what was seen.
+     */
+    features: text('features'),
   },
   (t) => [
     primaryKey({ columns: [t.principal, t.hour, t.action, t.wouldAction, t.rulesVersion] }),

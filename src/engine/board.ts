@@ -12,6 +12,9 @@ export interface BoardEntry {
   kind: ClusterKind;
   stats: ClusterStats;
   verdict: ClusterVerdict | null;
+  /** Volume (requests ever) and recency, for the operator's view of the largest clusters. */
+  requests?: number;
+  lastSeen?: number;
 }
 
 /** Smallest cluster worth publishing without a verdict (its shares feed coordination features). */
@@ -35,7 +38,7 @@ export function boardEntryFor(rec: ClusterRecord, rules: CompiledRuleSet, now: n
   const stats = clusterStats(rec, now, rules.clusterPolicy.windowMs);
   const verdict = updateVerdict(rec, rules.clusterPolicy, now, stats);
   if (!verdict && stats.principals < PUBLISH_MIN_PRINCIPALS) return null;
-  return { key: rec.key, kind: rec.kind, stats, verdict };
+  return { key: rec.key, kind: rec.kind, stats, verdict, requests: rec.requests, lastSeen: rec.lastSeen };
 }
 
 /** A verdict is enforced while the rules behind most of its stops are in `enforce`. */

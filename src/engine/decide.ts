@@ -37,11 +37,11 @@ export interface DecideResult {
 
 const LIST_ACTION: Record<ListName, Action> = { allow: 'allow', deny: 'block', challenge: 'challenge' };
 
-function maxAction(a: Action, b: Action): Action {
+export function maxAction(a: Action, b: Action): Action {
   return ACTION_RANK[a] >= ACTION_RANK[b] ? a : b;
 }
 
-function minAction(a: Action, b: Action): Action {
+export function minAction(a: Action, b: Action): Action {
   return ACTION_RANK[a] <= ACTION_RANK[b] ? a : b;
 }
 
@@ -55,12 +55,23 @@ export function standingAction(standing: Standing, rules: CompiledRuleSet, now: 
   return ACTION_RANK[replayed] < ACTION_RANK[standing.action] ? replayed : standing.action;
 }
 
-export function decide(input: DecideInput): DecideResult {
-  const { features, principal, clusters, rules, list, now } = input;
-  const featureMap = computeFeatures({ features, principal, clusters, now });
+export interface RuleScore {
+  /** Points of rules in `enforce`. */
+  total: number;
+  /** Points of every rule that is not `off` (what enforce mode would score). */
+  wouldTotal: number;
+  /** Would-points of the principal's own behaviour, without coordination rules. */
+  ownWould: number;
+  cap: Action;
+  wouldCap: Action;
+  /** [rule id, points, enforced], highest points first. */
+  contributions: Array<[string, number, boolean]>;
+}
+
+/** The anomaly score of one feature map under a rule set: rules only add points (and may cap the action). */
+export function scoreRules(rules: CompiledRuleSet, featureMap: FeatureMap): RuleScore {
   // Coordination rules score the campaign, not the principal: they never make a cluster verdict.
   const coordination = rules.coordination;
-
   let total = 0;
   let wouldTotal = 0;
   let ownWould = 0;
@@ -80,9 +91,25 @@ export function decide(input: DecideInput): DecideResult {
     contributions.push([rule.id, rule.points, enforced]);
   }
   contributions.sort((a, b) => b[1] - a[1]);
+  return { total, wouldTotal, ownWould, cap, wouldCap, contributions };
+}
+
+/** The actions a score maps to: enforced (`action`) and what enforce mode would do (`wouldAction`). */
+export function actionsFor(score: RuleScore, rules: CompiledRuleSet): { action: Action; wouldAction: Action } {
+  return {
+    action: minAction(actionFor(score.total, rules.thresholds), score.cap),
+    wouldAction: minAction(actionFor(score.wouldTotal, rules.thresholds), score.wouldCap),
+  };
+}
+
+export function decide(input: DecideInput): DecideResult {
+  const { features, principal, clusters, rules, list, now } = input;
+  const featureMap = computeFeatures({ features, principal, clusters, now });
+  const coordination = rules.coordination;
+  const score = scoreRules(rules, featureMap);
+  const { total, wouldTotal, ownWould, cap, wouldCap, contributions } = score;
   const t = rules.thresholds;
-  let action = minAction(actionFor(total, t), cap);
-  let wouldAction = minAction(actionFor(wouldTotal, t), wouldCap);
+  let { action, wouldAction } = actionsFor(score, rules);
   const reasons: string[] = [];
 
   const standing = principal.standing;

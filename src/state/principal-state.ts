@@ -5,13 +5,16 @@
  * until D1 accepts: no D1 write on the request path, and nothing lost while D1 is down.
  */
 import { DurableObject } from 'cloudflare:workers';
+import { readConfig } from '../config';
+import { compactFeatures } from '../engine/backtest';
 import type { ListHit } from '../engine/decide';
 import { clusterObservation, observeAndDecide } from '../engine/pipeline';
-import type { ClusterSighting } from '../engine/signals';
+import type { ClusterSighting, FeatureMap } from '../engine/signals';
 import type { ClusterObservation } from '../engine/state/cluster';
 import { newPrincipal, observeUsage, type PrincipalRecord, type Standing } from '../engine/state/principal';
 import { sumOf } from '../engine/state/window';
 import { type Decision, type Features, isStop, type Usage } from '../engine/types';
+import { sendStopAlert } from './alert';
 import { type DecisionBucket, flushPrincipal, type PrincipalSummary } from './recorder';
 import { rulesForVersion } from './rules-cache';
 
@@ -35,7 +38,6 @@ export interface ObserveOutput {
   solution: 'accepted' | 'reused' | null;
 }
 
-const FLUSH_MS = 10_000;
 const USED_CHALLENGES = 32;
 
 /** Redeem a solved challenge once: it clears the key for a while and counts (suspicion is not reset). */
@@ -56,6 +58,7 @@ function waiveChallenge(d: Decision, record: PrincipalRecord, now: number): Deci
   return { ...d, action: 'allow', reasons: ['challenge.cleared', ...d.reasons], until: null };
 }
 const MAX_BACKOFF_MS = 300_000;
+const ALERT_RETRY_MS = 60_000;
 
 interface Pending {
   buckets: Record<string, DecisionBucket>;
@@ -63,6 +66,9 @@ interface Pending {
   failures: number;
   /** When this principal was first stopped: kept across flushes for the ban feed's cursor. */
   stoppedAt: number | null;
+  /** The stop alert not yet accepted by ALERT_WEBHOOK_URL, and whether one was ever sent. */
+  alert?: PrincipalSummary | null;
+  alerted?: boolean;
 }
 
 export class PrincipalState extends DurableObject<Cloudflare.Env> {
@@ -98,7 +104,7 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
       const result = observeAndDecide(record, features, input.sightings, rules, input.list, now);
       const decision = waiveChallenge(result.decision, record, now);
       const observation = clusterObservation(features, result, record, rules, now);
-      await this.remember(record, decision, now);
+      await this.remember(record, decision, result.featureMap, now);
       out.push({ decision, observation, standing: record.standing, perMinute: sumOf(record.reqMin, now), solution });
     }
     if (this.record) await this.ctx.storage.put('record', this.record);
@@ -116,7 +122,7 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
     return this.record ?? (await this.ctx.storage.get<PrincipalRecord>('record')) ?? null;
   }
 
-  private async remember(record: PrincipalRecord, d: Decision, now: number): Promise<void> {
+  private async remember(record: PrincipalRecord, d: Decision, featureMap: FeatureMap, now: number): Promise<void> {
     const p = await this.pendingState();
     const hour = Math.floor(now / 3_600_000) * 3_600_000;
     const key = `${hour}|${d.action}|${d.wouldAction}|${d.rulesVersion}`;
@@ -135,6 +141,12 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
     bucket.maxScore = Math.max(bucket.maxScore, d.score);
     bucket.lastTs = now;
     for (const r of d.reasons.slice(0, 5)) bucket.reasons[r] = (bucket.reasons[r] ?? 0) + 1;
+    let points = 0;
+    for (const p of Object.values(d.breakdown)) points += p;
+    if (bucket.samplePoints === undefined || points >= bucket.samplePoints) {
+      bucket.samplePoints = points;
+      bucket.sample = compactFeatures(featureMap);
+    }
     const standing = record.standing && record.standing.until > now ? record.standing : null;
     if (isStop(d.action)) p.stoppedAt ??= now;
     p.summary = {
@@ -150,33 +162,53 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
       stoppedAt: p.stoppedAt,
     };
     await this.ctx.storage.put('pending', p);
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + FLUSH_MS);
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + readConfig(this.env).recordFlushMs);
   }
 
   override async alarm(): Promise<void> {
     const p = await this.pendingState();
     const { summary, buckets } = p;
-    if (!summary && Object.keys(buckets).length === 0) return;
+    if (!summary && Object.keys(buckets).length === 0) return this.alertIfStopped(p);
     // Take what is pending now; requests arriving during the flush start new buckets.
     p.summary = null;
     p.buckets = {};
     try {
       await flushPrincipal(this.env.DB, summary, Object.values(buckets));
       p.failures = 0;
+      if (summary?.stoppedAt && !p.alerted) p.alert = summary;
       await this.ctx.storage.put('pending', p);
+      await this.alertIfStopped(p);
     } catch (err) {
       // Put everything back and try again later: D1 being briefly unavailable loses nothing.
       p.summary ??= summary;
       for (const [k, b] of Object.entries(buckets)) {
         const newer = p.buckets[k];
         p.buckets[k] = newer
-          ? { ...b, count: b.count + newer.count, maxScore: Math.max(b.maxScore, newer.maxScore), lastTs: newer.lastTs }
+          ? {
+              ...b,
+              count: b.count + newer.count,
+              maxScore: Math.max(b.maxScore, newer.maxScore),
+              lastTs: newer.lastTs,
+              ...((newer.samplePoints ?? 0) >= (b.samplePoints ?? 0) ? { samplePoints: newer.samplePoints, sample: newer.sample } : {}),
+            }
           : b;
       }
       p.failures++;
       await this.ctx.storage.put('pending', p);
-      await this.ctx.storage.setAlarm(Date.now() + Math.min(MAX_BACKOFF_MS, FLUSH_MS * 2 ** p.failures));
+      await this.ctx.storage.setAlarm(Date.now() + Math.min(MAX_BACKOFF_MS, readConfig(this.env).recordFlushMs * 2 ** p.failures));
       console.error(JSON.stringify({ event: 'd1_flush_failed', principal: summary?.id, failures: p.failures, message: String(err) }));
     }
+  }
+
+  /** The ban pipeline hears of a stop once, after its record is in D1; a failed post is retried. */
+  private async alertIfStopped(p: Pending): Promise<void> {
+    if (!p.alert) return;
+    if (await sendStopAlert(this.env, p.alert, Date.now())) {
+      p.alert = null;
+      p.alerted = true;
+    } else if ((await this.ctx.storage.getAlarm()) === null) {
+      await this.ctx.storage.setAlarm(Date.now() + ALERT_RETRY_MS);
+    }
+    await this.ctx.storage.put('pending', p);
   }
 }

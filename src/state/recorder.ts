@@ -2,6 +2,7 @@
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import { decisionsHourly, principals } from '../db/schema';
+import type { FeatureMap } from '../engine/signals';
 import type { Action } from '../engine/types';
 
 export interface DecisionBucket {
@@ -13,6 +14,9 @@ export interface DecisionBucket {
   maxScore: number;
   reasons: Record<string, number>;
   lastTs: number;
+  /** Would-points of the sampled request, and its compacted feature map (for backtests). */
+  samplePoints?: number;
+  sample?: FeatureMap;
 }
 
 export interface PrincipalSummary {
@@ -78,6 +82,7 @@ export async function flushPrincipal(d1: D1Database, summary: PrincipalSummary |
           maxScore: b.maxScore,
           topReasons: topReasons(b.reasons),
           lastTs: b.lastTs,
+          features: b.sample ? JSON.stringify(b.sample) : null,
         })
         .onConflictDoUpdate({
           target: [
@@ -92,6 +97,8 @@ export async function flushPrincipal(d1: D1Database, summary: PrincipalSummary |
             maxScore: sql`max(${decisionsHourly.maxScore}, excluded.max_score)`,
             topReasons: sql`excluded.top_reasons`,
             lastTs: sql`max(${decisionsHourly.lastTs}, excluded.last_ts)`,
+            // The sample of the higher-scoring flush wins (ties: the newer one).
+            features: sql`case when excluded.max_score >= ${decisionsHourly.maxScore} then coalesce(excluded.features, ${decisionsHourly.features}) else coalesce(${decisionsHourly.features}, excluded.features) end`,
           },
         }),
     );

@@ -1,0 +1,1 @@
+ALTER TABLE `decisions_hourly` ADD `features` text;

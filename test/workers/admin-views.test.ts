@@ -121,7 +121,9 @@ describe('GET /admin/feed', () => {
     const first = await json<{ principals: Array<{ id: string; reasons: string[] }>; cursor: string }>(admin('/feed?limit=1'));
     expect(first.principals).toHaveLength(1);
     expect(first.principals[0]?.reasons.length).toBeGreaterThan(0);
-    const rest = await json<{ principals: Array<{ id: string }>; cursor: string }>(admin(`/feed?since=${encodeURIComponent(first.cursor)}`));
+    const rest = await json<{ principals: Array<{ id: string }>; cursor: string }>(
+      admin(`/feed?since=${encodeURIComponent(first.cursor)}`),
+    );
     const ids = [first.principals[0]?.id, ...rest.principals.map((p) => p.id)];
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toContain(idOf('sk-views-harvest'));
@@ -182,7 +184,15 @@ describe('stats, audit, OpenAPI, dashboard', () => {
   it('documents every admin path in OpenAPI, generated from the schemas', async () => {
     const doc = await json<{ openapi: string; paths: Record<string, Record<string, { requestBody?: unknown }>> }>(admin('/openapi.json'));
     expect(doc.openapi).toBe('3.1.0');
-    for (const p of ['/admin/rules', '/admin/decisions', '/admin/principals/{id}', '/admin/clusters', '/admin/backtest', '/admin/feed', '/admin/audit'])
+    for (const p of [
+      '/admin/rules',
+      '/admin/decisions',
+      '/admin/principals/{id}',
+      '/admin/clusters',
+      '/admin/backtest',
+      '/admin/feed',
+      '/admin/audit',
+    ])
       expect(doc.paths).toHaveProperty([p]);
     expect(JSON.stringify(doc.paths['/admin/rules']?.post?.requestBody)).toContain('enforce');
   });

@@ -40,7 +40,8 @@ export interface SimOptions {
   onRecord?: (line: string, action: Action) => void;
 }
 
-class Heap {
+/** Actors ordered by their next send time. */
+export class Heap {
   private readonly items: Actor[] = [];
   push(a: Actor): void {
     const it = this.items;

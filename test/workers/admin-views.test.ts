@@ -145,7 +145,8 @@ describe('POST /admin/backtest', () => {
     expect(same.released).toEqual([]);
 
     const shadow = { ...doc, rules: doc.rules.map((r) => ({ ...r, mode: 'shadow' })) };
-    const result = await json<{ released: string[]; candidate: Record<string, number>; candidateWould: Record<string, number> }>(
+    type Counts = Record<'block' | 'challenge' | 'throttle', number>;
+    const result = await json<{ released: string[]; candidate: Counts; candidateWould: Counts }>(
       admin('/backtest', 'POST', { rules: shadow, from: new Date(T0).toISOString(), to: clock + 1 }),
     );
     expect(result.released).toContain(idOf('sk-views-harvest'));

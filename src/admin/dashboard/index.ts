@@ -11,9 +11,9 @@ const STYLE = `
 body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
 header{background:#1d2330;color:#fff;padding:10px 20px;display:flex;gap:16px;align-items:baseline}
 header h1{font-size:18px;margin:0}main,#login{padding:16px 20px;max-width:1200px}
-section{background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:12px 16px;margin-bottom:16px}
+section{overflow-x:auto;background:#fff;border:1px solid #dde1e7;border-radius:6px;padding:12px 16px;margin-bottom:16px}
 h2{font-size:15px;margin:0 0 8px}table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:3px 8px;border-bottom:1px solid #eef0f3;vertical-align:top}
-th{font-weight:600;color:#566}.mono{font-family:ui-monospace,monospace;font-size:12px}.reasons{font-size:12px;color:#445}
+th{font-weight:600;color:#566}.nowrap{white-space:nowrap}.mono{font-family:ui-monospace,monospace;font-size:12px}.reasons{font-size:12px;color:#445}
 .act-block td:nth-child(3),.act-challenge td:nth-child(3),.act-throttle td:nth-child(3){color:#a4282a;font-weight:600}
 #status{margin-left:auto;font-size:13px}#status.bad{color:#ffb4a8}.legend span{margin-right:12px;font-weight:600}
 .grid{display:grid;grid-template-columns:1fr 1fr;gap:16px}@media(max-width:900px){.grid{grid-template-columns:1fr}}
@@ -35,7 +35,7 @@ const BODY = `
 </main>`;
 
 const base64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
-const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>distill-guard</title><style>${STYLE}</style></head><body>${BODY}<script>${DASHBOARD_SCRIPT}</script></body></html>`;
+const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>distill-guard</title><link rel="icon" href="data:,"><style>${STYLE}</style></head><body>${BODY}<script>${DASHBOARD_SCRIPT}</script></body></html>`;
 const CSP = [
   "default-src 'none'",
   `script-src 'sha256-${base64(sha256(DASHBOARD_SCRIPT))}'`,

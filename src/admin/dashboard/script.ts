@@ -27,6 +27,7 @@ const svg = (tag, attrs) => {
   return node;
 };
 const time = (ms) => (ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : '');
+const clock = (ms) => (ms ? new Date(ms).toISOString().slice(5, 19).replace('T', ' ') : '');
 
 async function api(path, init) {
   const res = await fetch(path, { ...init, headers: { authorization: 'Bearer ' + token, 'content-type': 'application/json' } });
@@ -52,6 +53,11 @@ function drawTraffic(stats) {
   const W = 720, H = 160, bw = W / hours.length;
   const chart = svg('svg', { viewBox: '0 0 ' + W + ' ' + (H + 16), width: '100%', role: 'img', 'aria-label': 'requests per hour by action' });
   hours.forEach((h, i) => {
+    if (i % 6 === 0) {
+      const label = svg('text', { x: i * bw + 2, y: H + 13, 'font-size': 11, fill: '#667' });
+      label.textContent = new Date(h).toISOString().slice(11, 16);
+      chart.append(label);
+    }
     let y = H;
     for (const a of ACTIONS) {
       const n = (byHour.get(h) || {})[a] || 0;
@@ -79,7 +85,7 @@ function drawDecisions(data) {
       ['time', 'principal', 'action', 'would', 'score', 'requests', 'reasons'],
       data.decisions.map((d) =>
         el('tr', { class: 'decision act-' + d.action },
-          el('td', {}, time(d.ts)),
+          el('td', { class: 'nowrap', title: time(d.ts) + ' UTC' }, clock(d.ts)),
           el('td', {}, el('a', { href: '#', onclick: (e) => { e.preventDefault(); showPrincipal(d.principal); } }, d.principal)),
           el('td', {}, d.action), el('td', {}, d.would_action), el('td', {}, d.score.toFixed(2)), el('td', {}, d.count),
           el('td', { class: 'reasons' }, d.reasons.join(', '))),
@@ -148,7 +154,7 @@ async function showPrincipal(id) {
     const p = await api('/admin/principals/' + encodeURIComponent(id));
     const rows = (p.score ? p.score.by_rule : []).map((r) => el('tr', {}, el('td', { class: 'mono' }, r.rule), el('td', {}, r.points), el('td', {}, r.enforced ? 'enforce' : 'shadow')));
     $('principal').replaceChildren(
-      el('h3', {}, id),
+      el('h3', {}, 'Principal ' + id),
       el('p', {}, 'action: ' + p.action.action + (p.action.until ? ' until ' + time(p.action.until) : '') + (p.counters ? ' · requests ' + p.counters.total + ' (last hour ' + p.counters.last_hour + ')' : '')),
       table(['rule', 'points', 'mode'], rows),
     );

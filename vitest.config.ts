@@ -14,7 +14,10 @@ export default defineConfig(async () => {
               wrangler: { configPath: './wrangler.toml' },
               // A generous state timeout: tests that exercise the timeout set their own; a 2-core CI machine
               // under load must not turn an ordinary call into a fail-open.
-              miniflare: { bindings: { TEST_MIGRATIONS: migrations, KEY_PEPPER: 'test-pepper', STATE_TIMEOUT_MS: '2000' } },
+              // Decisions reach D1 when a test runs the alarm (runDurableObjectAlarm), never by wall time.
+              miniflare: {
+                bindings: { TEST_MIGRATIONS: migrations, KEY_PEPPER: 'test-pepper', STATE_TIMEOUT_MS: '2000', RECORD_FLUSH_MS: '600000' },
+              },
             }),
           ],
           test: {

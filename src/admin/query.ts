@@ -17,7 +17,7 @@ export const time = z
 
 export const principalId = z
   .string()
-  .regex(/^[a-z]+_[0-9a-f]{8,64}$/, 'a principal id such as k_0123456789abcdef')
+  .regex(/^(?:[a-z]+_[0-9a-f]{8,64}|unverified)$/, 'a principal id such as k_0123456789abcdef')
   .meta({ description: 'a principal id: k_ (API key), o_ (organization), u_ (end user), anon_ (no key)' });
 
 const limit = (max: number, dflt: number) => z.coerce.number().int().min(1).max(max).default(dflt);

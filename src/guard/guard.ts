@@ -25,6 +25,7 @@ import { readBody } from './body';
 import { isolateCaches } from './caches';
 import { enqueueClusters } from './cluster-queue';
 import { isHot, markHot, queueHot } from './hot';
+import { countUnverified } from './unverified';
 import { accountResponse } from './usage';
 
 export interface GuardContext {
@@ -162,6 +163,10 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
     try {
       const out = await withTimeout(stub.observe(input), config.stateTimeoutMs);
       decision = out.decision;
+      if (!out.verified && isStop(decision.action)) {
+        const flush = countUnverified(env.DB, decision, t);
+        if (flush) ctx.waitUntil(flush);
+      }
       if (out.solution === 'reused') refused = 'this solution was already used';
       isolateCaches.rememberStanding(features.principal, out.standing, t);
       markHot(features.principal, out, hotPolicy, t, version);

@@ -36,6 +36,11 @@ export interface ObserveOutput {
   perMinute: number;
   /** What became of a solution the request carried. */
   solution: 'accepted' | 'reused' | null;
+  /**
+   * Whether the origin has accepted this principal's key (a successful answer) at least once. Until then
+   * nothing is stored for it here: the isolate counts its decisions in aggregate instead.
+   */
+  verified: boolean;
 }
 
 const USED_CHALLENGES = 32;
@@ -74,10 +79,30 @@ interface Pending {
 export class PrincipalState extends DurableObject<Cloudflare.Env> {
   private record: PrincipalRecord | null = null;
   private pending: Pending | null = null;
+  /**
+   * Whether this principal may keep state: its key was accepted by the origin once, or it redeemed a
+   * solved challenge (proof of work). A flood of random or rejected keys therefore stores nothing: each
+   * such object lives in memory only until the runtime evicts it.
+   */
+  private keeps = false;
 
   private async load(id: string, now: number): Promise<PrincipalRecord> {
-    this.record ??= (await this.ctx.storage.get<PrincipalRecord>('record')) ?? newPrincipal(id, now);
+    if (!this.record) {
+      const stored = await this.ctx.storage.get<PrincipalRecord>('record');
+      this.keeps ||= stored !== undefined;
+      this.record = stored ?? newPrincipal(id, now);
+    }
     return this.record;
+  }
+
+  /** Write the record and pending decisions, and make sure the flush alarm is set; only once kept. */
+  private async persist(): Promise<void> {
+    if (!this.keeps || !this.record) return;
+    const p = await this.pendingState();
+    await this.ctx.storage.put({ record: this.record, pending: p });
+    const due = p.summary !== null || Object.keys(p.buckets).length > 0;
+    if (due && (await this.ctx.storage.getAlarm()) === null)
+      await this.ctx.storage.setAlarm(Date.now() + readConfig(this.env).recordFlushMs);
   }
 
   private async pendingState(): Promise<Pending> {
@@ -101,20 +126,25 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
       const rules = await rulesForVersion(this.env.DB, input.rulesVersion);
       const record = await this.load(features.principal, now);
       const solution = input.solution ? redeem(record, input.solution, now) : null;
+      if (solution === 'accepted') this.keeps = true;
       const result = observeAndDecide(record, features, input.sightings, rules, input.list, now);
       const decision = waiveChallenge(result.decision, record, now);
       const observation = clusterObservation(features, result, record, rules, now);
-      await this.remember(record, decision, result.featureMap, now);
-      out.push({ decision, observation, standing: record.standing, perMinute: sumOf(record.reqMin, now), solution });
+      // A stop of a key the origin never accepted is counted by the isolate in aggregate, not here:
+      // it never reaches the origin, so keeping it per principal would let random keys grow state.
+      if (this.keeps || !isStop(decision.action)) await this.remember(record, decision, result.featureMap, now);
+      out.push({ decision, observation, standing: record.standing, perMinute: sumOf(record.reqMin, now), solution, verified: this.keeps });
     }
-    if (this.record) await this.ctx.storage.put('record', this.record);
+    await this.persist();
     return out;
   }
 
+  /** The origin answered this principal successfully: its key is real, and from now on it keeps state. */
   async usage(principal: string, usage: Usage, now: number): Promise<void> {
     const record = await this.load(principal, now);
     observeUsage(record, usage, now);
-    await this.ctx.storage.put('record', record);
+    this.keeps = true;
+    await this.persist();
   }
 
   /** The record as stored (for the admin view and tests). */
@@ -161,8 +191,6 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
       reasons: standing?.reasons ?? d.reasons.slice(0, 5),
       stoppedAt: p.stoppedAt,
     };
-    await this.ctx.storage.put('pending', p);
-    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + readConfig(this.env).recordFlushMs);
   }
 
   override async alarm(): Promise<void> {
@@ -173,7 +201,8 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
     p.summary = null;
     p.buckets = {};
     try {
-      await flushPrincipal(this.env.DB, summary, Object.values(buckets));
+      const id = summary?.id ?? (await this.snapshot())?.id;
+      if (id) await flushPrincipal(this.env.DB, id, summary, Object.values(buckets));
       p.failures = 0;
       if (summary?.stoppedAt && !p.alerted) p.alert = summary;
       await this.ctx.storage.put('pending', p);

@@ -41,8 +41,13 @@ function topReasons(reasons: Record<string, number>): string {
   );
 }
 
-/** One D1 batch: every pending bucket added to its row, and the principal's summary replaced. */
-export async function flushPrincipal(d1: D1Database, summary: PrincipalSummary | null, buckets: DecisionBucket[]): Promise<void> {
+/** One D1 batch: every pending bucket added to its row, and the principal's summary (if any) replaced. */
+export async function flushPrincipal(
+  d1: D1Database,
+  principal: string,
+  summary: PrincipalSummary | null,
+  buckets: DecisionBucket[],
+): Promise<void> {
   const db = drizzle(d1);
   const statements = [];
   if (summary) {
@@ -68,12 +73,11 @@ export async function flushPrincipal(d1: D1Database, summary: PrincipalSummary |
     );
   }
   for (const b of buckets) {
-    if (!summary) break;
     statements.push(
       db
         .insert(decisionsHourly)
         .values({
-          principal: summary.id,
+          principal,
           hour: b.hour,
           action: b.action,
           wouldAction: b.wouldAction,

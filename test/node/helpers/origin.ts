@@ -37,10 +37,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, received: Recei
   res.end();
 }
 
-export async function startOrigin(options: { streamDelayMs?: number } = {}): Promise<TestOrigin> {
+/** `record: false` keeps nothing (long load runs). */
+export async function startOrigin(options: { streamDelayMs?: number; record?: boolean } = {}): Promise<TestOrigin> {
   const received: ReceivedRequest[] = [];
+  const sink = options.record === false ? [] : received;
   const server: Server = createServer((req, res) => {
-    handle(req, res, received, options.streamDelayMs ?? 0).catch((err) => {
+    if (options.record === false) sink.length = 0;
+    handle(req, res, sink, options.streamDelayMs ?? 0).catch((err) => {
       res.writeHead(500).end(String(err));
     });
   });

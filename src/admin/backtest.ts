@@ -16,7 +16,7 @@ import type { FeatureMap } from '../engine/signals';
 import type { Action } from '../engine/types';
 import { rulesForVersion } from '../state/rules-cache';
 import { badRequest } from './errors';
-import { time } from './query';
+import { parseJson, time } from './query';
 
 type Env = AppEnv & { Variables: { operator: string } };
 const HOUR = 3_600_000;
@@ -32,24 +32,6 @@ export const backtestBody = z
   })
   .strict()
   .refine((b) => (b.rules === undefined) !== (b.version === undefined), { message: 'give exactly one of "rules" or "version"' });
-
-function parseArray(text: string): string[] {
-  try {
-    const v = JSON.parse(text) as unknown;
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-  } catch {
-    return [];
-  }
-}
-
-function parseFeatures(text: string | null): FeatureMap | null {
-  if (!text) return null;
-  try {
-    return JSON.parse(text) as FeatureMap;
-  } catch {
-    return null;
-  }
-}
 
 export function backtestRoutes(): Hono<Env> {
   const app = new Hono<Env>();
@@ -99,8 +81,8 @@ export function backtestRoutes(): Hono<Env> {
       action: r.action as Action,
       wouldAction: r.wouldAction as Action,
       count: r.count,
-      reasons: parseArray(r.reasons),
-      features: parseFeatures(r.features),
+      reasons: parseJson<string[]>(r.reasons, []),
+      features: parseJson<FeatureMap | null>(r.features, null),
     }));
     return c.json({ from, to, rules_version: body.data.rules ? null : rules.version, truncated, ...backtest(stored, rules) });
   });

@@ -42,3 +42,13 @@ export const clustersQuery = z
 export const feedQuery = z.object({ since: z.string().max(200).optional(), limit: limit(1000, 100) }).strict();
 
 export const statsQuery = z.object({ hours: limit(24 * 30, 24) }).strict();
+
+/** A JSON column read back (D1 text), or the fallback when it is empty or unreadable. */
+export function parseJson<T>(text: string | null, fallback: T): T {
+  if (!text) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}

@@ -15,7 +15,7 @@ import type { FeatureMap } from '../engine/signals';
 import { sumOf } from '../engine/state/window';
 import { currentRulesVersion, rulesForVersion } from '../state/rules-cache';
 import { badRequest } from './errors';
-import { auditQuery, clustersQuery, decisionsQuery, feedQuery, principalId, statsQuery } from './query';
+import { auditQuery, clustersQuery, decisionsQuery, feedQuery, parseJson, principalId, statsQuery } from './query';
 
 type Env = AppEnv & { Variables: { operator: string } };
 const HOUR = 3_600_000;
@@ -23,15 +23,6 @@ const HOUR = 3_600_000;
 function parseQuery<T extends z.ZodType>(schema: T, query: Record<string, string>) {
   return schema.safeParse(query) as z.ZodSafeParseResult<z.output<T>>;
 }
-
-const parseJson = <T>(text: string | null, fallback: T): T => {
-  if (!text) return fallback;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
-};
 
 export function viewRoutes(): Hono<Env> {
   const app = new Hono<Env>();

@@ -4,7 +4,7 @@
  * adds a bounded number of rows (one per hour, action and rules version), never one per key.
  */
 import type { Decision } from '../engine/types';
-import { type DecisionBucket, flushPrincipal } from '../state/recorder';
+import { type DecisionBucket, flushPrincipal, mergeBuckets } from '../state/recorder';
 
 export const UNVERIFIED = 'unverified';
 const FLUSH_EVERY_MS = 5_000;
@@ -16,14 +16,8 @@ let flushing: Promise<void> | null = null;
 
 function add(into: Map<string, DecisionBucket>, key: string, b: DecisionBucket): void {
   const had = into.get(key);
-  if (!had) {
-    if (into.size < MAX_BUCKETS) into.set(key, b);
-    return;
-  }
-  had.count += b.count;
-  had.maxScore = Math.max(had.maxScore, b.maxScore);
-  had.lastTs = Math.max(had.lastTs, b.lastTs);
-  for (const [r, n] of Object.entries(b.reasons)) had.reasons[r] = (had.reasons[r] ?? 0) + n;
+  if (had) into.set(key, mergeBuckets(had, b));
+  else if (into.size < MAX_BUCKETS) into.set(key, b);
 }
 
 /** Count one stop; returns a flush to hand to `waitUntil` when one is due. */

@@ -15,7 +15,7 @@ import { newPrincipal, observeUsage, type PrincipalRecord, type Standing } from 
 import { sumOf } from '../engine/state/window';
 import { type Decision, type Features, isStop, type Usage } from '../engine/types';
 import { sendStopAlert } from './alert';
-import { type DecisionBucket, flushPrincipal, type PrincipalSummary } from './recorder';
+import { type DecisionBucket, flushPrincipal, mergeBuckets, type PrincipalSummary } from './recorder';
 import { rulesForVersion } from './rules-cache';
 
 export interface ObserveInput {
@@ -212,15 +212,7 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
       p.summary ??= summary;
       for (const [k, b] of Object.entries(buckets)) {
         const newer = p.buckets[k];
-        p.buckets[k] = newer
-          ? {
-              ...b,
-              count: b.count + newer.count,
-              maxScore: Math.max(b.maxScore, newer.maxScore),
-              lastTs: newer.lastTs,
-              ...((newer.samplePoints ?? 0) >= (b.samplePoints ?? 0) ? { samplePoints: newer.samplePoints, sample: newer.sample } : {}),
-            }
-          : b;
+        p.buckets[k] = newer ? mergeBuckets(b, newer) : b;
       }
       p.failures++;
       await this.ctx.storage.put('pending', p);

@@ -32,6 +32,24 @@ export interface PrincipalSummary {
   stoppedAt: number | null;
 }
 
+/**
+ * One bucket from two of the same key (an earlier one that could not be written, and a newer one):
+ * counts and reason counts add up, the sample of the higher-scoring request is kept (ties: the newer).
+ */
+export function mergeBuckets(older: DecisionBucket, newer: DecisionBucket): DecisionBucket {
+  const reasons = { ...older.reasons };
+  for (const [r, n] of Object.entries(newer.reasons)) reasons[r] = (reasons[r] ?? 0) + n;
+  const newerSample = (newer.samplePoints ?? 0) >= (older.samplePoints ?? 0);
+  return {
+    ...older,
+    count: older.count + newer.count,
+    maxScore: Math.max(older.maxScore, newer.maxScore),
+    lastTs: Math.max(older.lastTs, newer.lastTs),
+    reasons,
+    ...(newerSample ? { samplePoints: newer.samplePoints, sample: newer.sample } : {}),
+  };
+}
+
 function topReasons(reasons: Record<string, number>): string {
   return JSON.stringify(
     Object.entries(reasons)

@@ -35,21 +35,31 @@ const BODY = `
 </main>`;
 
 const base64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
-const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>distill-guard</title><link rel="icon" href="data:,"><style>${STYLE}</style></head><body>${BODY}<script>${DASHBOARD_SCRIPT}</script></body></html>`;
-const CSP = [
-  "default-src 'none'",
-  `script-src 'sha256-${base64(sha256(DASHBOARD_SCRIPT))}'`,
-  `style-src 'sha256-${base64(sha256(STYLE))}'`,
-  "connect-src 'self'",
-  "img-src 'self' data:",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+
+/** Built on the first dashboard request, not at isolate start-up: proxy traffic never pays for it. */
+let built: { page: string; csp: string } | null = null;
+
+function page(): { page: string; csp: string } {
+  built ??= {
+    page: `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>distill-guard</title><link rel="icon" href="data:,"><style>${STYLE}</style></head><body>${BODY}<script>${DASHBOARD_SCRIPT}</script></body></html>`,
+    csp: [
+      "default-src 'none'",
+      `script-src 'sha256-${base64(sha256(DASHBOARD_SCRIPT))}'`,
+      `style-src 'sha256-${base64(sha256(STYLE))}'`,
+      "connect-src 'self'",
+      "img-src 'self' data:",
+      "base-uri 'none'",
+      "form-action 'none'",
+      "frame-ancestors 'none'",
+    ].join('; '),
+  };
+  return built;
+}
 
 export function dashboard(c: Context): Response {
-  return c.html(PAGE, 200, {
-    'content-security-policy': CSP,
+  const { page: html, csp } = page();
+  return c.html(html, 200, {
+    'content-security-policy': csp,
     'x-frame-options': 'DENY',
     'cross-origin-opener-policy': 'same-origin',
     'cross-origin-resource-policy': 'same-origin',

@@ -111,7 +111,7 @@ export function memoryBench(): Row[] {
   simulate(engine, buildPopulation(new Rng(3), loadCorpus(0), p, WRAPPERS.tuning), p);
   const sizes = (values: Iterable<unknown>) => [...values].map((v) => JSON.stringify(v).length).sort((a, b) => a - b);
   const principals = sizes(engine.principals.values());
-  const clusters = sizes(engine.clusters.values());
+  const clusters = sizes(engine.clusterRecords());
   return [
     {
       name: 'state per principal (JSON)',

@@ -4,7 +4,7 @@
  */
 import type { CompiledRuleSet } from './rules/compile';
 import type { ClusterSighting } from './signals';
-import { type ClusterRecord, type ClusterStats, type ClusterVerdict, clusterStats, updateVerdict } from './state/cluster';
+import { type ClusterRecord, type ClusterStats, type ClusterVerdict, clusterStats, principalsCount, updateVerdict } from './state/cluster';
 import type { ClusterKind, ClusterRef } from './types';
 
 export interface BoardEntry {
@@ -35,6 +35,17 @@ function published(kind: ClusterKind, rules: CompiledRuleSet): boolean {
 /** Recompute a cluster's verdict and its board entry (null: not worth publishing). */
 export function boardEntryFor(rec: ClusterRecord, rules: CompiledRuleSet, now: number): BoardEntry | null {
   if (!published(rec.kind, rules)) return null;
+  // Most clusters are one prompt's frame seen by one principal. Below both the publishing size and the
+  // judged principals a verdict needs, nothing else can change (sub-sketches count at most as many
+  // principals as the whole), so the other five counts are skipped.
+  const liveVerdict = rec.verdict !== null && rec.verdict.until > now;
+  if (
+    !liveVerdict &&
+    principalsCount(rec, now, rules.clusterPolicy.windowMs) < Math.min(PUBLISH_MIN_PRINCIPALS, rules.clusterPolicy.minJudged)
+  ) {
+    rec.verdict = null;
+    return null;
+  }
   const stats = clusterStats(rec, now, rules.clusterPolicy.windowMs);
   const verdict = updateVerdict(rec, rules.clusterPolicy, now, stats);
   if (!verdict && stats.principals < PUBLISH_MIN_PRINCIPALS) return null;
@@ -49,13 +60,13 @@ export function verdictEnforced(verdict: ClusterVerdict, rules: CompiledRuleSet)
 
 export function sightingsFor(
   refs: readonly ClusterRef[],
-  lookup: (key: string) => BoardEntry | undefined,
+  lookup: (key: string, index: number) => BoardEntry | undefined,
   rules: CompiledRuleSet,
   now: number,
 ): ClusterSighting[] {
   const out: ClusterSighting[] = [];
-  for (const ref of refs) {
-    const e = lookup(ref.key);
+  for (let i = 0; i < refs.length; i++) {
+    const e = lookup((refs[i] as ClusterRef).key, i);
     if (!e) continue;
     const verdict = e.verdict && e.verdict.until > now ? e.verdict : null;
     out.push({ key: e.key, kind: e.kind, stats: e.stats, verdict, verdictEnforced: verdict ? verdictEnforced(verdict, rules) : false });

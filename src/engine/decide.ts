@@ -111,6 +111,8 @@ export function decide(input: DecideInput): DecideResult {
   const t = rules.thresholds;
   let { action, wouldAction } = actionsFor(score, rules);
   const reasons: string[] = [];
+  const breakdown: Record<string, number> = {};
+  for (const [id, points] of contributions) breakdown[id] = points;
 
   const standing = principal.standing;
   if (standing) {
@@ -139,7 +141,7 @@ export function decide(input: DecideInput): DecideResult {
         until: now + rules.ttlMs[stopAction],
         since: now,
         reasons: contributions.slice(0, 5).map(([id]) => id),
-        points: Object.fromEntries(contributions.map(([id, p]) => [id, p])),
+        points: breakdown,
       };
       // Throttles are rate limits; only challenges and blocks count toward escalation.
       if (stopAction !== 'throttle') principal.stops++;
@@ -149,7 +151,6 @@ export function decide(input: DecideInput): DecideResult {
   const ownScore = Math.min(1, Math.max(0, ownWould) / t.block);
   const ownRules = contributions.filter(([id, points]) => points > 0 && !coordination.has(id)).map(([id]) => id);
   const stoppedBy = !list && ownWould >= t.throttle ? ownRules : null;
-  const breakdown = Object.fromEntries(contributions.map(([id, p]) => [id, p]));
   return {
     decision: {
       action,

@@ -22,13 +22,19 @@ export interface Processed {
   features: Features;
 }
 
+/** A cluster's record and its board entry as last published: one map lookup finds both. */
+interface ClusterSlot {
+  rec: ClusterRecord;
+  published: BoardEntry | undefined;
+  dirty: boolean;
+}
+
 export class MemoryEngine {
   readonly principals = new Map<string, PrincipalRecord>();
-  readonly clusters = new Map<string, ClusterRecord>();
+  private readonly slots = new Map<string, ClusterSlot>();
   readonly lists = new Map<string, ListHit>();
   private readonly orgOfKey = new Map<string, string>();
-  private board = new Map<string, BoardEntry>();
-  private readonly dirty = new Set<string>();
+  private readonly dirty: ClusterSlot[] = [];
   private boardAt = Number.NEGATIVE_INFINITY;
   rules: CompiledRuleSet;
 
@@ -46,11 +52,8 @@ export class MemoryEngine {
     const windowMs = this.rules.clusterPolicy.windowMs;
     if (now - this.sweptAt < windowMs) return;
     this.sweptAt = now;
-    for (const [key, rec] of this.clusters) {
-      if (rec.lastSeen < now - 2 * windowMs && !(rec.verdict && rec.verdict.until > now)) {
-        this.clusters.delete(key);
-        this.board.delete(key);
-      }
+    for (const [key, { rec }] of this.slots) {
+      if (rec.lastSeen < now - 2 * windowMs && !(rec.verdict && rec.verdict.until > now)) this.slots.delete(key);
     }
   }
 
@@ -59,13 +62,13 @@ export class MemoryEngine {
     if (now - this.boardAt < this.rules.boardRefreshMs) return;
     this.boardAt = now;
     this.sweep(now);
-    for (const key of this.dirty) {
-      const rec = this.clusters.get(key);
-      if (!rec) continue;
-      const entry = boardEntryFor(rec, this.rules, now);
-      if (entry) this.board.set(key, entry);
+    for (const slot of this.dirty) {
+      slot.dirty = false;
+      // A swept cluster's slot may still be listed here; publishing it again is harmless.
+      const entry = boardEntryFor(slot.rec, this.rules, now);
+      if (entry) slot.published = entry;
     }
-    this.dirty.clear();
+    this.dirty.length = 0;
   }
 
   process(raw: RawRequest, now: number): Processed {
@@ -81,17 +84,23 @@ export class MemoryEngine {
       this.principals.set(features.principal, principal);
     }
     const list = this.lists.get(features.principal) ?? (features.org ? this.lists.get(features.org) : undefined) ?? null;
-    const sightings = sightingsFor(features.clusters, (k) => this.board.get(k), this.rules, now);
+    const slots = features.clusters.map((ref) => {
+      let slot = this.slots.get(ref.key);
+      if (!slot) {
+        slot = { rec: newCluster(ref.key, ref.kind, now), published: undefined, dirty: false };
+        this.slots.set(ref.key, slot);
+      }
+      return slot;
+    });
+    const sightings = sightingsFor(features.clusters, (_k, i) => slots[i]?.published, this.rules, now);
     const result = observeAndDecide(principal, features, sightings, this.rules, list, now);
     const obs = clusterObservation(features, result, principal, this.rules, now);
-    for (const ref of features.clusters) {
-      let rec = this.clusters.get(ref.key);
-      if (!rec) {
-        rec = newCluster(ref.key, ref.kind, now);
-        this.clusters.set(ref.key, rec);
+    for (const slot of slots) {
+      observeCluster(slot.rec, obs, now, this.rules.clusterPolicy.windowMs);
+      if (!slot.dirty) {
+        slot.dirty = true;
+        this.dirty.push(slot);
       }
-      observeCluster(rec, obs, now, this.rules.clusterPolicy.windowMs);
-      this.dirty.add(ref.key);
     }
     return { decision: result.decision, features };
   }
@@ -102,6 +111,11 @@ export class MemoryEngine {
     if (!principal) return;
     if (usage) observeUsage(principal, usage, now);
     if (org && features.keyHash) this.orgOfKey.set(features.keyHash, org);
+  }
+
+  /** Cluster records held (for state-size measurements). */
+  clusterRecords(): IterableIterator<ClusterRecord> {
+    return Array.from(this.slots.values(), (s) => s.rec).values();
   }
 
   /** Stops are what a replay driver reacts to (e.g. by rotating its key). */

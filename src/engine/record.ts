@@ -21,7 +21,24 @@ export class RecordError extends Error {
 }
 
 const isObj = (v: unknown): v is JsonObject => asObject(v) !== null;
-const encoder = new TextEncoder();
+
+const NON_ASCII = /[^ -~\t\n\r]/; // anything but printable ASCII and common whitespace
+
+/** UTF-8 length without encoding: the replay reads millions of bodies and only needs their size. */
+export function utf8Length(text: string): number {
+  if (!NON_ASCII.test(text)) return text.length; // the common case, scanned natively
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2; // a surrogate pair: 2 UTF-16 units, 4 bytes
+      i++;
+    } else n += 2; // 3 bytes (a lone surrogate encodes as U+FFFD, also 3)
+  }
+  return n;
+}
 
 function responseUsage(u: unknown): Usage | null {
   const usage = usageOf(u);
@@ -63,7 +80,7 @@ export function parseRecord(line: string): TrafficRecord {
       ip: typeof v.ip === 'string' ? v.ip : '',
       cf: isObj(v.cf) ? (v.cf as CfProperties) : undefined,
       body,
-      bodyBytes: encoder.encode(body).length,
+      bodyBytes: utf8Length(body),
     },
     response: resp
       ? {

@@ -1,12 +1,12 @@
 /** fingerprint(request) -> Features: computed once per request, pure, bounded on any input. */
 
-import { hash32, simhash64 } from '../hash/sketch';
+import { foldWords, simhashWords, wordHashes } from '../hash/sketch';
 import { apiSurface } from '../surface';
 import type { ClusterRef, Features, RawRequest } from '../types';
 import { summarizeBody } from './body';
 import { cotScore } from './cot';
 import { apiKeyOf, clientSoftware, type EngineKeys, ipPrefix, keyHashOf, orgHashOf, tlsFingerprint } from './identity';
-import { boundedText, formatWrapperScore, frames, maskedWords, shingles, tokenize, topicOf } from './text';
+import { boundedText, formatWrapperScore, frames, maskedWords, tokenize, topicOf } from './text';
 
 export { type EngineKeys, engineKeys } from './identity';
 
@@ -26,7 +26,6 @@ export function fingerprint(req: RawRequest, opts: FingerprintOptions): Features
   const url = safeUrl(req.url);
   const surface = apiSurface(url.pathname);
   const body = summarizeBody(req.body, surface);
-  const { unparseable, toolSchema: _schema, system: _system, prompt: _prompt, endUser: _endUser, morePrompts: _more, ...asks } = body;
 
   const rawKey = apiKeyOf(req.headers);
   const keyHash = rawKey ? keyHashOf(opts.keys, rawKey) : null;
@@ -44,10 +43,11 @@ export function fingerprint(req: RawRequest, opts: FingerprintOptions): Features
   // A long prompt's suffix frame is read from its own tail, not from the 400-word cap of the head.
   const tailWords = prompt.length > 2000 ? maskedWords(prompt.slice(-300), 60) : words;
   const system = body.system.slice(0, 4000);
+  const systemTokens = system ? tokenize(system, 600) : null;
   let cot = cotScore(tokens.lower, prompt);
   let format = formatWrapperScore(prompt);
-  if (system) {
-    cot = Math.max(cot, cotScore(tokenize(system, 600).lower, system));
+  if (systemTokens) {
+    cot = Math.max(cot, cotScore(systemTokens.lower, system));
     format = Math.max(format, formatWrapperScore(system));
   }
   if (body.morePrompts.length > 0) {
@@ -61,22 +61,28 @@ export function fingerprint(req: RawRequest, opts: FingerprintOptions): Features
     format /= body.morePrompts.length + 1;
   }
 
-  // A long template is first folded to 64 bits, so its keyed hash costs one HMAC block, not forty.
-  const masked = words.join(' ');
-  const folded = `${hash32(masked, sketchSeed).toString(16)}.${hash32(masked, ~sketchSeed).toString(16)}.${masked.length}`;
-  const templateHash = hmac.hex(`tpl\u0000${folded}`, 8);
+  // Words are hashed once (seeded); the near-duplicate sketch and the template fold reuse the numbers.
+  // A whole template is folded to 64 bits, so its keyed hash costs one HMAC block, not forty; one
+  // digest gives both the template id and its cluster key.
+  const hashes = wordHashes(words, sketchSeed);
+  const simhash = simhashWords(hashes);
+  const templateDigest = hmac.hex(`tpl\u0000${foldWords(hashes)}`, 16);
+  const templateHash = templateDigest.slice(0, 16);
   const { prefix, suffix } = frames(words, tailWords);
   const clusters: ClusterRef[] = [];
-  // Frames and templates vary per prompt; the rest (system prompts, schemas, shapes) recur: memoised.
+  // Frames vary per prompt; the rest (system prompts, schemas, shapes) recur: memoised.
   const add = (kind: ClusterRef['kind'], material: string, recurring = false) => {
     const m = `${kind}\u0000${material}`;
     clusters.push({ kind, key: `${kind}:${recurring ? cachedHex(m, 8) : hmac.hex(m, 8)}` });
   };
   if (prefix) add('prefix', prefix);
   if (suffix) add('suffix', suffix);
-  if (words.length >= MIN_TEMPLATE_WORDS) add('template', folded);
+  if (words.length >= MIN_TEMPLATE_WORDS) clusters.push({ kind: 'template', key: `template:${templateDigest.slice(16)}` });
   // The masked system prompt, so variants that differ only in names and numbers share a cluster.
-  if (body.system) add('system', maskedWords(system, 200).join(' '), true);
+  if (systemTokens) {
+    const masked = systemTokens.masked;
+    add('system', foldWords(wordHashes(masked, sketchSeed), 0, Math.min(200, masked.length)), true);
+  }
   if (body.toolSchema) add('tools', body.toolSchema, true);
   add(
     'shape',
@@ -95,9 +101,10 @@ export function fingerprint(req: RawRequest, opts: FingerprintOptions): Features
       client.uaVersion,
       client.sdkLang,
     ].join('|'),
+    true,
   );
-  if (tls) add('client', `${tls}|${client.uaFamily}|${client.uaVersion}`);
-  add('network', asn ? `asn:${asn}` : network);
+  if (tls) add('client', `${tls}|${client.uaFamily}|${client.uaVersion}`, true);
+  add('network', asn ? `asn:${asn}` : network, true);
 
   return {
     principal: keyHash ?? `anon_${network.slice(2)}`,
@@ -114,16 +121,29 @@ export function fingerprint(req: RawRequest, opts: FingerprintOptions): Features
     sdkMismatch: client.sdkMismatch,
     surface,
     method: req.method.toUpperCase(),
-    ...asks,
+    model: body.model,
+    maxTokens: body.maxTokens,
+    thinkingBudget: body.thinkingBudget,
+    reasoningEffort: body.reasoningEffort,
+    logprobs: body.logprobs,
+    topLogprobs: body.topLogprobs,
+    logitBias: body.logitBias,
+    n: body.n,
+    temperature: body.temperature,
+    stream: body.stream,
+    tools: body.tools,
+    toolResults: body.toolResults,
+    turns: body.turns,
+    batchSize: body.batchSize,
     hasSystem: body.system.length > 0,
     promptChars: body.prompt.length,
     bodyBytes: req.bodyBytes,
-    unparseable,
+    unparseable: body.unparseable,
     cot,
     formatWrapper: format,
     topic: topicOf(words),
     templateHash,
-    simhash: simhash64(shingles(words), sketchSeed),
+    simhash,
     clusters,
   };
 }

@@ -1,5 +1,5 @@
 /**
- * Content features from prompt text: masked template, frames, shingles, chain-of-thought elicitation,
+ * Content features from prompt text: masked template, frames, chain-of-thought elicitation,
  * answer-format wrappers, topic. Work is bounded: only a head and a tail of a long prompt are read.
  */
 
@@ -104,16 +104,6 @@ const FRAME_WORDS = 6;
 export function frames(words: readonly string[], tailWords: readonly string[]): { prefix: string | null; suffix: string | null } {
   if (words.length < FRAME_WORDS * 2 + 4) return { prefix: null, suffix: null };
   return { prefix: words.slice(0, FRAME_WORDS).join(' '), suffix: tailWords.slice(-FRAME_WORDS).join(' ') };
-}
-
-/** Words and word bigrams, the features a SimHash is built from (bigrams keep order, words keep it stable). */
-export function shingles(words: readonly string[], max = 64): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < words.length && out.length < max; i++) {
-    out.push(words[i] as string);
-    if (i + 1 < words.length) out.push(`${words[i]} ${words[i + 1]}`);
-  }
-  return out;
 }
 
 // Matched on lower-cased text, so no `i` flag; ASCII patterns, so no `u` flag: both cost time.

@@ -24,32 +24,97 @@ export function hash32(text: string, seed: number): number {
   return h >>> 0;
 }
 
-/** Features beyond this add little to a near-duplicate test and cost 64 steps each. */
-const SIMHASH_FEATURES = 64;
+/** murmur3's 32-bit finaliser: every input bit affects every output bit. */
+function fmix32(x: number): number {
+  let h = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
 
-/** A 64-bit SimHash as a 16-hex-digit string (two 32-bit halves), over the given features. */
-export function simhash64(features: readonly string[], seed: number): string {
-  if (features.length === 0) return '0000000000000000';
-  const acc = new Int32Array(64);
-  for (let i = 0; i < features.length && i < SIMHASH_FEATURES; i++) {
-    const f = features[i] as string;
-    const lo = hash32(f, seed);
-    // The high half from the low one by a murmur finaliser: one pass over the string, not two.
-    let hi = Math.imul(lo ^ (lo >>> 16), 0x85ebca6b);
-    hi = Math.imul(hi ^ (hi >>> 13), 0xc2b2ae35);
-    hi = (hi ^ (hi >>> 16)) >>> 0;
-    for (let b = 0; b < 32; b++) {
-      acc[b] = (acc[b] as number) + ((lo >>> b) & 1 ? 1 : -1);
-      acc[b + 32] = (acc[b + 32] as number) + ((hi >>> b) & 1 ? 1 : -1);
+// Reused across calls: the engine is synchronous, and a fingerprint hashes up to 600 words.
+let wordScratch = new Uint32Array(1024);
+
+/**
+ * Seeded hash32 of each word, in a buffer that is valid until the next call. Words are hashed once;
+ * the SimHash's bigrams and the template fold are built from these numbers, not from new strings.
+ */
+export function wordHashes(words: readonly string[], seed: number): Uint32Array {
+  if (wordScratch.length < words.length) wordScratch = new Uint32Array(words.length * 2);
+  for (let i = 0; i < words.length; i++) wordScratch[i] = hash32(words[i] as string, seed);
+  return wordScratch.subarray(0, words.length);
+}
+
+/** A bigram's hash from its two words' hashes: order-sensitive, so "a b" and "b a" differ. */
+const bigramHash = (a: number, b: number) => fmix32((Math.imul(a, 0x9e3779b1) + b) | 0);
+
+/**
+ * Order-sensitive 64-bit fold of a word sequence, as `hi.lo.count` hex: what a template's keyed hash
+ * is taken over, so a 400-word template costs one HMAC block.
+ */
+export function foldWords(hashes: Uint32Array, from = 0, to = hashes.length): string {
+  let h1 = 0x2545f491;
+  let h2 = 0x6b43a9b5;
+  for (let i = from; i < to; i++) {
+    const k = hashes[i] as number;
+    h1 = (Math.imul(((h1 ^ k) << 13) | ((h1 ^ k) >>> 19), 5) + 0xe6546b64) | 0;
+    h2 = (Math.imul(((h2 + k) << 17) | ((h2 + k) >>> 15), 0x1b873593) ^ 0x7f4a7c15) | 0;
+  }
+  return `${fmix32(h1 ^ (to - from)).toString(16)}.${fmix32(h2 + h1).toString(16)}.${to - from}`;
+}
+
+/** Features beyond this add little to a near-duplicate test. */
+const SIMHASH_FEATURES = 64;
+const PLANES = 7; // vertical counters up to 127 > SIMHASH_FEATURES
+const LO = new Int32Array(PLANES);
+const HI = new Int32Array(PLANES);
+
+/** Add a 32-bit word to bit-sliced counters: each bit position counts its ones across the features. */
+function addVertical(planes: Int32Array, x: number): void {
+  let carry = x;
+  for (let p = 0; p < PLANES && carry !== 0; p++) {
+    const next = (planes[p] as number) & carry;
+    planes[p] = (planes[p] as number) ^ carry;
+    carry = next;
+  }
+}
+
+/** Bits whose count is at least `threshold`, compared bit-sliced from the top plane down. */
+function atLeast(planes: Int32Array, threshold: number): number {
+  let greater = 0;
+  let equal = -1;
+  for (let p = PLANES - 1; p >= 0; p--) {
+    const plane = planes[p] as number;
+    if ((threshold >>> p) & 1) equal &= plane;
+    else {
+      greater |= equal & plane;
+      equal &= ~plane;
     }
   }
-  let lo = 0;
-  let hi = 0;
-  for (let b = 0; b < 32; b++) {
-    if ((acc[b] as number) > 0) lo |= 1 << b;
-    if ((acc[b + 32] as number) > 0) hi |= 1 << b;
+  return (greater | equal) >>> 0;
+}
+
+/**
+ * A 64-bit SimHash as a 16-hex-digit string, over the first words and their bigrams (words keep it
+ * stable, bigrams keep order). A bit is set when most features set it: counted with bit-sliced adders,
+ * a few operations per feature instead of one per bit.
+ */
+export function simhashWords(hashes: Uint32Array): string {
+  LO.fill(0);
+  HI.fill(0);
+  let n = 0;
+  const add = (lo: number) => {
+    addVertical(LO, lo);
+    // The high half from the low one by the finaliser: one hash per feature, not two.
+    addVertical(HI, fmix32(lo));
+    n++;
+  };
+  for (let i = 0; i < hashes.length && n < SIMHASH_FEATURES; i++) {
+    add(hashes[i] as number);
+    if (i + 1 < hashes.length) add(bigramHash(hashes[i] as number, hashes[i + 1] as number));
   }
-  return (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
+  if (n === 0) return '0000000000000000';
+  const threshold = (n >>> 1) + 1; // more ones than zeros
+  return atLeast(HI, threshold).toString(16).padStart(8, '0') + atLeast(LO, threshold).toString(16).padStart(8, '0');
 }
 
 function popcount32(x: number): number {
@@ -58,45 +123,94 @@ function popcount32(x: number): number {
   return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) as number;
 }
 
+/** Eight hex digits of `s` from `at` as a 32-bit number, without slicing (0 for a non-hex digit). */
+function hex32(s: string, at: number): number {
+  let v = 0;
+  for (let i = at; i < at + 8; i++) {
+    const c = s.charCodeAt(i) | 0x20; // lower-case
+    v = (v << 4) | ((c >= 0x61 ? c - 0x57 : c - 0x30) & 0xf);
+  }
+  return v >>> 0;
+}
+
 /** Hamming distance between two SimHash hex strings. */
 export function hamming64(a: string, b: string): number {
-  const ahi = Number.parseInt(a.slice(0, 8), 16);
-  const alo = Number.parseInt(a.slice(8), 16);
-  const bhi = Number.parseInt(b.slice(0, 8), 16);
-  const blo = Number.parseInt(b.slice(8), 16);
-  return popcount32((ahi ^ bhi) >>> 0) + popcount32((alo ^ blo) >>> 0);
+  return popcount32((hex32(a, 0) ^ hex32(b, 0)) >>> 0) + popcount32((hex32(a, 8) ^ hex32(b, 8)) >>> 0);
+}
+
+/** Whether any SimHash in `sims` is within `bits` of `simhash` (which is parsed once). */
+export function anyWithin(sims: readonly string[], simhash: string, bits: number): boolean {
+  const hi = hex32(simhash, 0);
+  const lo = hex32(simhash, 8);
+  for (const s of sims) if (popcount32((hex32(s, 0) ^ hi) >>> 0) + popcount32((hex32(s, 8) ^ lo) >>> 0) <= bits) return true;
+  return false;
 }
 
 /**
  * HyperLogLog with 2^6 = 64 registers (about 13% standard error) as a plain number array, so it
- * serialises anywhere and updates in place. Linear counting makes small cardinalities nearly exact.
+ * serialises anywhere and updates in place. A sketch starts sparse: the exact list of its first
+ * `SPARSE_MAX` distinct hashes (shorter than 64, which is how it is told apart), so the many clusters
+ * one principal touches once cost one number each, and small counts are exact. Past that it becomes
+ * the 64 registers. A stored 64-register sketch from before is read as it is.
  */
 export const HLL_REGISTERS = 64;
+const SPARSE_MAX = 12;
 export type Hll = number[];
 
 export function hllEmpty(): Hll {
-  return new Array(HLL_REGISTERS).fill(0);
+  return [];
+}
+
+const isSparse = (sketch: Hll) => sketch.length < HLL_REGISTERS;
+
+function registerAdd(registers: { [i: number]: number }, hash: number): void {
+  const index = hash >>> 26; // top 6 bits pick the register
+  const rest = (hash << 6) >>> 0;
+  const rank = rest === 0 ? 27 : Math.clz32(rest) + 1;
+  if (rank > (registers[index] as number)) registers[index] = rank;
 }
 
 /** Add a 32-bit hash in place. */
 export function hllAdd(sketch: Hll, hash: number): void {
-  const index = hash >>> 26; // top 6 bits pick the register
-  const rest = (hash << 6) >>> 0;
-  const rank = rest === 0 ? 27 : Math.clz32(rest) + 1;
-  if (rank > (sketch[index] as number)) sketch[index] = rank;
+  const h = hash >>> 0;
+  if (isSparse(sketch)) {
+    if (sketch.includes(h)) return;
+    if (sketch.length < SPARSE_MAX) {
+      sketch.push(h);
+      return;
+    }
+    const hashes = sketch.splice(0, sketch.length);
+    for (let i = 0; i < HLL_REGISTERS; i++) sketch.push(0);
+    for (const x of hashes) registerAdd(sketch, x);
+  }
+  registerAdd(sketch, h);
 }
 
 const INV_POW2 = Float64Array.from({ length: 33 }, (_, r) => 2 ** -r);
+const SCRATCH = new Uint8Array(HLL_REGISTERS);
 
-/** Distinct count of one sketch, or of the union of two (register-wise maximum) without building it. */
+/** Distinct count of one sketch, or of the union of two, without building the union. */
 export function hllCount(a: Hll, b?: Hll): number {
+  if (!b || b.length === 0) return isSparse(a) ? a.length : registersCount(a);
+  if (a.length === 0) return hllCount(b);
+  if (isSparse(a) && isSparse(b)) {
+    let n = a.length;
+    for (const x of b) if (!a.includes(x)) n++;
+    return n;
+  }
+  const [dense, other] = isSparse(a) ? [b, a] : [a, b];
+  SCRATCH.set(dense);
+  if (isSparse(other)) for (const x of other) registerAdd(SCRATCH, x);
+  else for (let i = 0; i < HLL_REGISTERS; i++) SCRATCH[i] = Math.max(SCRATCH[i] as number, other[i] as number);
+  return registersCount(SCRATCH);
+}
+
+function registersCount(registers: ArrayLike<number>): number {
   const m = HLL_REGISTERS;
   let sum = 0;
   let zeros = 0;
   for (let i = 0; i < m; i++) {
-    const x = a[i] as number;
-    const y = b ? (b[i] as number) : 0;
-    const r = Math.max(x, y);
+    const r = registers[i] as number;
     sum += INV_POW2[r] as number;
     if (r === 0) zeros++;
   }

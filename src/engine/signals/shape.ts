@@ -1,10 +1,9 @@
-import { distinctCount, topShare } from '../state/window';
+import { distinctCount, topCount } from '../state/window';
 import { b, type Signal } from './signal';
 
 /** Top share among framed prompts, scaled by how many recent prompts had a frame at all (0 = none). */
 function framedShare(ring: readonly number[]): number {
-  const framed = ring.filter((x) => x !== 0);
-  return ring.length === 0 ? 0 : topShare(framed) * (framed.length / ring.length);
+  return ring.length === 0 ? 0 : topCount(ring, 0) / ring.length;
 }
 
 /**
@@ -40,7 +39,7 @@ export const shape: Signal = {
     out['principal.suffixTopShare'] = framedShare(p.suffixes);
     out['principal.templateTopShare'] = framedShare(p.templates);
     out['principal.nearDupRate'] = p.nearDup;
-    out['principal.topicSpread'] = distinctCount(p.topics.filter((t) => t !== 0));
+    out['principal.topicSpread'] = distinctCount(p.topics, 0);
     out['principal.recentPrompts'] = p.topics.length;
   },
 };

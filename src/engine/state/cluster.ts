@@ -178,22 +178,29 @@ export interface ClusterStats {
   established: number;
 }
 
+/** One sketch's distinct count over this generation and the last, as seen at `now`. */
+function countOf(rec: ClusterRecord, name: SketchName, gen: number): number {
+  if (gen > rec.gen + 1) return 0;
+  const cur = gen === rec.gen + 1 ? undefined : rec.cur[name];
+  const prev = gen === rec.gen + 1 ? rec.cur[name] : rec.prev[name];
+  if (!cur || !prev) return cur || prev ? hllCount((cur ?? prev) as Hll) : 0;
+  return hllCount(cur, prev);
+}
+
+/** Distinct principals recently seen here: the cheap test before the full stats. */
+export function principalsCount(rec: ClusterRecord, now: number, windowMs: number): number {
+  return countOf(rec, 'principals', Math.floor(now / windowMs));
+}
+
 export function clusterStats(rec: ClusterRecord, now: number, windowMs: number): ClusterStats {
   const gen = Math.floor(now / windowMs);
-  const count = (k: SketchName) => {
-    if (gen > rec.gen + 1) return 0;
-    const cur = gen === rec.gen + 1 ? undefined : rec.cur[k];
-    const prev = gen === rec.gen + 1 ? rec.cur[k] : rec.prev[k];
-    if (!cur && !prev) return 0;
-    return cur && prev ? hllCount(cur, prev) : hllCount((cur ?? prev) as Hll);
-  };
   return {
-    principals: count('principals'),
-    fresh: count('fresh'),
-    judged: count('judged'),
-    suspects: count('suspects'),
-    stopped: count('stopped'),
-    established: count('established'),
+    principals: countOf(rec, 'principals', gen),
+    fresh: countOf(rec, 'fresh', gen),
+    judged: countOf(rec, 'judged', gen),
+    suspects: countOf(rec, 'suspects', gen),
+    stopped: countOf(rec, 'stopped', gen),
+    established: countOf(rec, 'established', gen),
   };
 }
 

@@ -3,7 +3,7 @@
  * bounded size (rings are capped), updated by pure functions, so the replay's in-memory map and the
  * live Durable Object hold exactly the same thing.
  */
-import { type Hll, hamming64, hash32, hllAdd, hllEmpty } from '../hash/sketch';
+import { anyWithin, type Hll, hash32, hllAdd, hllEmpty } from '../hash/sketch';
 import type { Action, Features, Usage } from '../types';
 import { addTo, DAY, ewma, HOUR, MINUTE, pushRing, type Window } from './window';
 
@@ -138,14 +138,7 @@ export function observeRequest(rec: PrincipalRecord, f: Features, now: number): 
   rec.logprob = ewma(rec.logprob, f.logprobs || f.logitBias || f.n > 1 ? 1 : 0, n);
   rec.bigAsk = ewma(rec.bigAsk, f.maxTokens >= 2048 || f.thinkingBudget >= 2048 || f.reasoningEffort >= 3 ? 1 : 0, n);
 
-  let dup = 0;
-  for (const s of rec.sims) {
-    if (hamming64(s, f.simhash) <= NEAR_DUP_BITS) {
-      dup = 1;
-      break;
-    }
-  }
-  if (rec.sims.length > 0) rec.nearDup = ewma(rec.nearDup, dup, n);
+  if (rec.sims.length > 0) rec.nearDup = ewma(rec.nearDup, anyWithin(rec.sims, f.simhash, NEAR_DUP_BITS) ? 1 : 0, n);
   pushRing(rec.sims, f.simhash, SIM_RING);
   pushRing(rec.prefixes, clusterId(f, 'prefix'), RING);
   pushRing(rec.suffixes, clusterId(f, 'suffix'), RING);

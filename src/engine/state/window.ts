@@ -61,19 +61,28 @@ export function pushRing<T>(ring: T[], value: T, max: number): void {
   if (ring.length > max) ring.splice(0, ring.length - max);
 }
 
-/** Share of the most frequent value in a ring (0 when empty). */
-export function topShare<T>(ring: readonly T[]): number {
-  if (ring.length === 0) return 0;
-  const counts = new Map<T, number>();
+/**
+ * How often the most frequent value occurs in a ring, ignoring `skip` values when given. Rings hold at
+ * most a few dozen numbers, so counting pairs beats allocating a map on every request.
+ */
+export function topCount(ring: readonly number[], skip?: number): number {
   let best = 0;
-  for (const v of ring) {
-    const c = (counts.get(v) ?? 0) + 1;
-    counts.set(v, c);
+  for (let i = 0; i < ring.length; i++) {
+    const v = ring[i] as number;
+    if (v === skip || (i > 0 && ring.lastIndexOf(v, i - 1) !== -1)) continue; // counted at its first occurrence
+    let c = 1;
+    for (let j = i + 1; j < ring.length; j++) if (ring[j] === v) c++;
     if (c > best) best = c;
   }
-  return best / ring.length;
+  return best;
 }
 
-export function distinctCount<T>(ring: readonly T[]): number {
-  return new Set(ring).size;
+/** Distinct values in a ring, ignoring `skip` values when given. */
+export function distinctCount(ring: readonly number[], skip?: number): number {
+  let n = 0;
+  for (let i = 0; i < ring.length; i++) {
+    const v = ring[i] as number;
+    if (v !== skip && (i === 0 || ring.lastIndexOf(v, i - 1) === -1)) n++;
+  }
+  return n;
 }

@@ -15,8 +15,17 @@ export default defineConfig(async () => {
               // A generous state timeout: tests that exercise the timeout set their own; a 2-core CI machine
               // under load must not turn an ordinary call into a fail-open.
               // Decisions reach D1 when a test runs the alarm (runDurableObjectAlarm), never by wall time.
+              // Usage is sent at once and records written after every request, so a test reads what it
+              // just did; test/workers/state-calls.test.ts covers the deferred defaults explicitly.
               miniflare: {
-                bindings: { TEST_MIGRATIONS: migrations, KEY_PEPPER: 'test-pepper', STATE_TIMEOUT_MS: '2000', RECORD_FLUSH_MS: '600000' },
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  KEY_PEPPER: 'test-pepper',
+                  STATE_TIMEOUT_MS: '2000',
+                  RECORD_FLUSH_MS: '600000',
+                  USAGE_FLUSH_MS: '1',
+                  PERSIST_MS: '0',
+                },
               },
             }),
           ],

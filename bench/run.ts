@@ -1,8 +1,13 @@
-/** `npm run bench`: engine CPU and replay throughput; writes bench/results.json. */
+/**
+ * `npm run bench`: engine CPU, replay throughput and state size, then the side-by-side latency rounds
+ * through local workerd (skip them with `--engine-only`); prints tables and writes bench/results.json.
+ */
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { engineBench, memoryBench, type Row, replayBench } from './engine';
+import { type LatencyRow, latencyBench } from './latency';
+import { printLatency } from './latency-table';
 
 const rows: Row[] = [...engineBench(), replayBench(), ...memoryBench()];
 const fmt = (x: number) => (Number.isNaN(x) ? '-' : x >= 100 ? x.toFixed(0) : x.toFixed(1));
@@ -10,7 +15,14 @@ console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} x${cpus().length}, node $
 console.log(`${'measure'.padEnd(44)}${'median'.padStart(12)}${'p99'.padStart(10)}  unit`);
 for (const r of rows)
   console.log(`${r.name.padEnd(44)}${fmt(r.median).padStart(12)}${fmt(r.p99).padStart(10)}  ${r.unit}${r.extra ? `   (${r.extra})` : ''}`);
+
+let latency: LatencyRow[] | null = null;
+if (!process.argv.includes('--engine-only')) {
+  console.log('\nadded latency (loopback, local workerd; GUARD_MODE=off vs shadow, alternating rounds)');
+  latency = await latencyBench();
+  printLatency(latency);
+}
 writeFileSync(
   resolve(import.meta.dirname, 'results.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, node: process.version, rows }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, node: process.version, rows, latency }, null, 2)}\n`,
 );

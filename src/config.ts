@@ -21,6 +21,10 @@ export interface GuardConfig {
   clearanceMs: number;
   /** Delay between a principal's first unrecorded decision and its D1 flush (the dashboard's lag). */
   recordFlushMs: number;
+  /** How long an answer's usage waits in the isolate for the principal's next request before its own call. */
+  usageFlushMs: number;
+  /** A principal's object writes its record at most once per this many ms (0: after every request). */
+  persistMs: number;
 }
 
 export class ConfigError extends Error {
@@ -72,6 +76,8 @@ export function readConfig(env: Cloudflare.Env): GuardConfig {
     challengeTtlMs: integer('CHALLENGE_TTL_SECONDS', env.CHALLENGE_TTL_SECONDS, 300) * 1000,
     clearanceMs: integer('CLEARANCE_SECONDS', env.CLEARANCE_SECONDS, 600) * 1000,
     recordFlushMs: integer('RECORD_FLUSH_MS', env.RECORD_FLUSH_MS, 10_000),
+    usageFlushMs: integer('USAGE_FLUSH_MS', env.USAGE_FLUSH_MS, 1_000),
+    persistMs: integer('PERSIST_MS', env.PERSIST_MS, 1_000, 0),
   };
   cache.set(env, config);
   return config;

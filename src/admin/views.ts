@@ -13,6 +13,7 @@ import { adminAudit, decisionsHourly, principals } from '../db/schema';
 import { scoreRules } from '../engine/decide';
 import type { FeatureMap } from '../engine/signals';
 import { sumOf } from '../engine/state/window';
+import { stateCalls } from '../guard/counters';
 import { currentRulesVersion, rulesForVersion } from '../state/rules-cache';
 import { badRequest } from './errors';
 import { auditQuery, clustersQuery, decisionsQuery, feedQuery, parseJson, principalId, statsQuery } from './query';
@@ -192,6 +193,8 @@ export function viewRoutes(): Hono<Env> {
       from,
       hours: q.data.hours,
       rows: rows.map((r) => ({ hour: r.hour, action: r.action, would_action: r.would, requests: r.requests })),
+      // This isolate only, since it started: Durable Object calls per guarded request, by kind.
+      isolate: { ...stateCalls },
     });
   });
 

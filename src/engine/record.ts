@@ -65,7 +65,10 @@ export function parseRecord(line: string): TrafficRecord {
   if (v.headers !== undefined && !isObj(v.headers)) fail('"headers" must be an object');
   if (v.body !== undefined && typeof v.body !== 'string') fail('"body" must be a string');
   const headers: Record<string, string> = {};
-  if (isObj(v.headers)) for (const [k, val] of Object.entries(v.headers)) if (typeof val === 'string') headers[k.toLowerCase()] = val;
+  if (isObj(v.headers)) {
+    const h = v.headers;
+    for (const k in h) if (typeof h[k] === 'string') headers[k.toLowerCase()] = h[k];
+  }
   const body = typeof v.body === 'string' ? v.body : '';
   const resp = isObj(v.response) ? v.response : null;
   const respHeaders = resp && isObj(resp.headers) ? resp.headers : {};

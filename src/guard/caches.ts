@@ -12,6 +12,7 @@ import type { CompiledRuleSet } from '../engine/rules/compile';
 import { defaultRules } from '../engine/rules/defaults';
 import type { Standing } from '../engine/state/principal';
 import { currentRulesVersion, rulesForVersion } from '../state/rules-cache';
+import { countCall } from './counters';
 
 /** How long rule versions and lists may be stale in an isolate: operator changes are live within this. */
 export const CONFIG_TTL_MS = 5_000;
@@ -86,6 +87,7 @@ export class IsolateCaches {
   }
 
   private async loadBoard(env: Cloudflare.Env, now: number): Promise<void> {
+    countCall('board');
     const snap = await env.BOARD_STATE.get(env.BOARD_STATE.idFromName('board')).snapshot(this.boardVersion);
     if (snap) {
       this.board = new Map(snap.entries.map((e: BoardEntry) => [e.key, e]));

@@ -5,6 +5,7 @@
 import type { ClusterObservation } from '../engine/state/cluster';
 import type { ClusterRef } from '../engine/types';
 import { type ClusterItem, clusterShard } from '../state/cluster-state';
+import { countCall } from './counters';
 
 const BATCH_WINDOW_MS = 250;
 
@@ -33,6 +34,7 @@ export async function flushClusters(env: Cloudflare.Env, rulesVersion: number): 
   const batch = queue;
   queue = new Map();
   scheduled = false;
+  countCall('clusters', batch.size);
   await Promise.all(
     [...batch].map(async ([shard, items]) => {
       try {

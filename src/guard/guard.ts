@@ -20,13 +20,15 @@ import { type Decision, type Features, isStop, type RawRequest } from '../engine
 import { forward, type OriginTarget } from '../proxy/forward';
 import { isLoopback } from '../proxy/origin';
 import { recordFault } from '../state/faults';
-import type { ObserveInput, PrincipalState } from '../state/principal-state';
+import type { ObserveInput } from '../state/principal-state';
 import { readBody } from './body';
 import { isolateCaches } from './caches';
 import { enqueueClusters } from './cluster-queue';
+import { countCall, stateCalls } from './counters';
 import { isHot, markHot, queueHot } from './hot';
 import { countUnverified } from './unverified';
 import { accountResponse } from './usage';
+import { queueUsage, takeUsage, type UsageEntry } from './usage-queue';
 
 export interface GuardContext {
   env: Cloudflare.Env;
@@ -106,6 +108,7 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
     });
   }
   const t = now();
+  stateCalls.guarded++;
   const logRefresh = (what: string) => (err: unknown) =>
     console.error(JSON.stringify({ event: 'cache_refresh_failed', what, message: String(err) }));
   if (isolateCaches.cold) await isolateCaches.refreshConfig(env, t).catch(logRefresh('config'));
@@ -126,7 +129,9 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
   const checked = sent ? verifySolution(secret, sent, features.principal, t) : null;
   let refused = checked && !checked.ok ? checked.reason : null;
   const solution = checked?.ok ? { nonce: checked.challenge.nonce, clearanceMs: config.clearanceMs } : null;
-  const input: ObserveInput = { features, sightings, list, rulesVersion: isolateCaches.rulesVersion, now: t, solution };
+  // Usage of this principal's earlier answers rides on this call instead of a call of its own.
+  const usage = takeUsage(features.principal);
+  const input: ObserveInput = { features, sightings, list, rulesVersion: isolateCaches.rulesVersion, now: t, solution, usage };
   const stub = env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(features.principal));
 
   let decision: Decision;
@@ -136,6 +141,7 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
   if (cached && standingAction(cached, rules, t, true) === 'block') {
     // A standing block this isolate has seen: no awaited round trip. The object still observes it.
     decision = localDecision(features, version, 'block', ['standing.block', ...cached.reasons], 1, cached.until);
+    countCall('observeBackground');
     ctx.waitUntil(
       stub.observe(input).then(
         () => {},
@@ -148,7 +154,10 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
     const flush = queueHot(
       features.principal,
       input,
-      (batch) => stub.observeBatch(batch),
+      (batch) => {
+        countCall('hotBatches');
+        return stub.observeBatch(batch);
+      },
       (outs) => {
         for (const out of outs) {
           isolateCaches.rememberStanding(features.principal, out.standing, t);
@@ -161,6 +170,7 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
     if (flush) ctx.waitUntil(flush);
   } else {
     try {
+      countCall('awaited');
       const out = await withTimeout(stub.observe(input), config.stateTimeoutMs);
       decision = out.decision;
       if (!out.verified && isStop(decision.action)) {
@@ -174,8 +184,16 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
       if (pending) ctx.waitUntil(pending);
     } catch (err) {
       decision = localDecision(features, version, config.failMode === 'open' ? 'allow' : 'block', [`fault.state.${config.failMode}`]);
+      // Usage the failed call carried is not re-sent: after a timeout the object may have applied it.
       console.error(
-        JSON.stringify({ event: 'state_fault', requestId, principal: features.principal, failMode: config.failMode, message: String(err) }),
+        JSON.stringify({
+          event: 'state_fault',
+          requestId,
+          principal: features.principal,
+          failMode: config.failMode,
+          usageDropped: usage?.length ?? 0,
+          message: String(err),
+        }),
       );
       ctx.waitUntil(recordFault(env.DB, err instanceof StateTimeout ? 'state_timeout' : 'state_error', String(err), t));
       if (config.failMode === 'closed') {
@@ -223,29 +241,38 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
     response.headers.set('x-guard-degraded', degraded.join('; ') || 'nothing to cap');
     response.headers.set('x-guard-reason', decision.reasons.slice(0, 5).join(', '));
   }
-  return account(g, response, features, stub, t, keys);
+  return account(g, response, features, t, keys);
 }
 
 /** Tee the answer: the client's branch is returned untouched; usage is read from the other in waitUntil. */
-function account(
-  g: GuardContext,
-  response: Response,
-  features: Features,
-  stub: DurableObjectStub<PrincipalState>,
-  t: number,
-  keys: EngineKeys,
-): Response {
+function account(g: GuardContext, response: Response, features: Features, t: number, keys: EngineKeys): Response {
   const org = response.headers.get('anthropic-organization-id') ?? response.headers.get('openai-organization');
   if (org && features.keyHash) isolateCaches.orgs.set(features.keyHash, orgHashOf(keys, org));
   if (!response.body || response.status >= 400) return response;
   const [client, mine] = response.body.tee();
   const contentType = response.headers.get('content-type') ?? '';
-  g.ctx.waitUntil(
+  const { env, ctx, config } = g;
+  ctx.waitUntil(
     accountResponse(mine, contentType)
-      .then((usage) =>
-        (stub as unknown as { usage(p: string, u: typeof usage, n: number): Promise<void> }).usage(features.principal, usage, t),
-      )
+      .then((usage) => {
+        const flush = queueUsage(features.principal, { usage, now: t }, (batch) => sendUsage(env, batch), config.usageFlushMs);
+        if (flush) ctx.waitUntil(flush);
+      })
       .catch((err) => console.error(JSON.stringify({ event: 'usage_failed', principal: features.principal, message: String(err) }))),
   );
   return new Response(client, { status: response.status, statusText: response.statusText, headers: response.headers });
+}
+
+/** Usage no request carried in time: one call per principal that has some. */
+async function sendUsage(env: Cloudflare.Env, batch: Map<string, UsageEntry[]>): Promise<void> {
+  countCall('usage', batch.size);
+  await Promise.all(
+    [...batch].map(([principal, entries]) =>
+      env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(principal))
+        .usage(principal, entries)
+        .catch((err: unknown) =>
+          console.error(JSON.stringify({ event: 'usage_failed', principal, entries: entries.length, message: String(err) })),
+        ),
+    ),
+  );
 }

@@ -1,8 +1,10 @@
 /**
  * One Durable Object per principal: the only writer of its engine record, so its windows and standing
- * decision are consistent. The isolate makes one awaited call (`observe`) per request; responses'
- * usage arrives later (`usage`). Decisions are aggregated here and flushed to D1 by an alarm, retried
- * until D1 accepts: no D1 write on the request path, and nothing lost while D1 is down.
+ * decision are consistent. The isolate makes one awaited call (`observe`) per request; the usage of
+ * its answers rides on the next one (or arrives in a `usage` call when the principal goes quiet). A
+ * busy principal's record is written at most once per PERSIST_MS. Decisions are aggregated here and
+ * flushed to D1 by an alarm, retried until D1 accepts: no D1 write on the request path, and nothing
+ * lost while D1 is down.
  */
 import { DurableObject } from 'cloudflare:workers';
 import { readConfig } from '../config';
@@ -13,7 +15,8 @@ import type { ClusterSighting, FeatureMap } from '../engine/signals';
 import type { ClusterObservation } from '../engine/state/cluster';
 import { newPrincipal, observeUsage, type PrincipalRecord, type Standing } from '../engine/state/principal';
 import { sumOf } from '../engine/state/window';
-import { type Decision, type Features, isStop, type Usage } from '../engine/types';
+import { type Decision, type Features, isStop } from '../engine/types';
+import type { UsageEntry } from '../guard/usage-queue';
 import { sendStopAlert } from './alert';
 import { type DecisionBucket, flushPrincipal, mergeBuckets, type PrincipalSummary } from './recorder';
 import { rulesForVersion } from './rules-cache';
@@ -26,6 +29,8 @@ export interface ObserveInput {
   now: number;
   /** A proof-of-work solution the isolate verified (signature, key, expiry, work); single use is checked here. */
   solution?: { nonce: string; clearanceMs: number } | null;
+  /** Usage of this principal's earlier answers, applied before this request is observed. */
+  usage?: UsageEntry[] | undefined;
 }
 
 export interface ObserveOutput {
@@ -95,9 +100,33 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
     return this.record;
   }
 
+  private lastWrite = 0;
+  private writeTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /**
+   * Write now when the last write is older than PERSIST_MS, else once when it is: a quiet principal is
+   * written after each request, a busy one once per window instead of once per request. What a window
+   * holds is in memory until then (lost only if the object is torn down within it).
+   */
+  private async persistSoon(): Promise<void> {
+    if (!this.keeps) return;
+    const every = readConfig(this.env).persistMs;
+    const wait = this.lastWrite + every - Date.now();
+    if (every === 0 || wait <= 0) return this.persist();
+    this.writeTimer ??= setTimeout(() => {
+      this.writeTimer = null;
+      this.persist().catch((err) =>
+        console.error(JSON.stringify({ event: 'persist_failed', principal: this.record?.id, message: String(err) })),
+      );
+    }, wait);
+  }
+
   /** Write the record and pending decisions, and make sure the flush alarm is set; only once kept. */
   private async persist(): Promise<void> {
     if (!this.keeps || !this.record) return;
+    if (this.writeTimer) clearTimeout(this.writeTimer);
+    this.writeTimer = null;
+    this.lastWrite = Date.now();
     const p = await this.pendingState();
     await this.ctx.storage.put({ record: this.record, pending: p });
     const due = p.summary !== null || Object.keys(p.buckets).length > 0;
@@ -125,6 +154,7 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
       const { features, now } = input;
       const rules = await rulesForVersion(this.env.DB, input.rulesVersion);
       const record = await this.load(features.principal, now);
+      if (input.usage?.length) this.applyUsage(record, input.usage);
       const solution = input.solution ? redeem(record, input.solution, now) : null;
       if (solution === 'accepted') this.keeps = true;
       const result = observeAndDecide(record, features, input.sightings, rules, input.list, now);
@@ -135,16 +165,22 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
       if (this.keeps || !isStop(decision.action)) await this.remember(record, decision, result.featureMap, now);
       out.push({ decision, observation, standing: record.standing, perMinute: sumOf(record.reqMin, now), solution, verified: this.keeps });
     }
-    await this.persist();
+    await this.persistSoon();
     return out;
   }
 
+  /** Usage no request carried (the principal went quiet): applied on its own. */
+  async usage(principal: string, entries: UsageEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const record = await this.load(principal, (entries[0] as UsageEntry).now);
+    this.applyUsage(record, entries);
+    await this.persistSoon();
+  }
+
   /** The origin answered this principal successfully: its key is real, and from now on it keeps state. */
-  async usage(principal: string, usage: Usage, now: number): Promise<void> {
-    const record = await this.load(principal, now);
-    observeUsage(record, usage, now);
+  private applyUsage(record: PrincipalRecord, entries: UsageEntry[]): void {
+    for (const e of entries) observeUsage(record, e.usage, e.now);
     this.keeps = true;
-    await this.persist();
   }
 
   /** The record as stored (for the admin view and tests). */

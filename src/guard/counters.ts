@@ -1,0 +1,24 @@
+/**
+ * This isolate's count of guarded requests and of the Durable Object calls they caused, by kind: what
+ * `GET /admin/stats` reports and the latency benchmark divides into round trips per request. Plain
+ * numbers, reset only when the isolate starts.
+ */
+export const stateCalls = {
+  startedAt: Date.now(),
+  /** Requests the guard decided (mode shadow or enforce). */
+  guarded: 0,
+  /** `observe` calls a request waited for: at most one per request. */
+  awaited: 0,
+  /** Calls no request waits for: a cached block's observe, hot batches, usage, cluster batches, board pulls. */
+  observeBackground: 0,
+  hotBatches: 0,
+  usage: 0,
+  clusters: 0,
+  board: 0,
+};
+
+export type StateCallKind = Exclude<keyof typeof stateCalls, 'startedAt' | 'guarded'>;
+
+export function countCall(kind: StateCallKind, n = 1): void {
+  stateCalls[kind] += n;
+}

@@ -1,0 +1,92 @@
+/**
+ * The request path's Durable Object budget: usage rides on the principal's next observe instead of a
+ * call of its own, the isolate counts every call by kind, and a busy principal's record is written
+ * once per PERSIST_MS. (The other test files run with usage sent at once and every record written.)
+ */
+import { env, runInDurableObject } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { engineKeys, fingerprint } from '../../src/engine/fingerprint';
+import { keyHashOf } from '../../src/engine/fingerprint/identity';
+import type { PrincipalRecord } from '../../src/engine/state/principal';
+import { stateCalls } from '../../src/guard/counters';
+import type { ObserveInput } from '../../src/state/principal-state';
+import { anthropic } from './engine/requests';
+import { callGuardLive } from './helpers';
+import { chatRequest } from './traffic';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function stubFor(principal: string) {
+  return env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(principal));
+}
+
+describe('Durable Object calls per request', () => {
+  it('sends an answer’s usage with the principal’s next observe, and counts every call by kind', async () => {
+    const counts = { observe: 0, carried: 0, usage: 0 };
+    const real = env.PRINCIPAL_STATE;
+    const counting = {
+      idFromName: (name: string) => real.idFromName(name),
+      get: (id: DurableObjectId) => {
+        const stub = real.get(id);
+        return {
+          observe: (input: ObserveInput) => {
+            counts.observe++;
+            counts.carried += input.usage?.length ?? 0;
+            return stub.observe(input);
+          },
+          usage: (...args: Parameters<typeof stub.usage>) => {
+            counts.usage++;
+            return stub.usage(...args);
+          },
+        };
+      },
+    };
+    const overrides = { PRINCIPAL_STATE: counting as unknown as typeof env.PRINCIPAL_STATE, USAGE_FLUSH_MS: '1500' };
+    const before = { ...stateCalls };
+
+    const first = await callGuardLive(chatRequest('sk-usage-fold', 1), overrides);
+    const tokens1 = ((await first.response.json()) as { usage: { output_tokens: number } }).usage.output_tokens;
+    await sleep(100); // the accounting branch finishes reading and queues the usage
+    const second = await callGuardLive(chatRequest('sk-usage-fold', 2), overrides);
+    const tokens2 = ((await second.response.json()) as { usage: { output_tokens: number } }).usage.output_tokens;
+    expect(counts).toEqual({ observe: 2, carried: 1, usage: 0 });
+
+    // Nothing more from this key: the second answer's usage goes on its own when the window closes.
+    await Promise.all([first.background, second.background]);
+    expect(counts).toEqual({ observe: 2, carried: 1, usage: 1 });
+    const record = await stubFor(keyHashOf(engineKeys('test-pepper'), 'sk-usage-fold')).snapshot();
+    expect(record?.responses).toBe(2);
+    expect(record?.outputTokens).toBe(tokens1 + tokens2);
+
+    expect(stateCalls.guarded - before.guarded).toBe(2);
+    expect(stateCalls.awaited - before.awaited).toBe(2);
+    expect(stateCalls.usage - before.usage).toBe(1);
+    expect(stateCalls.clusters - before.clusters).toBeGreaterThanOrEqual(1);
+  });
+
+  it('writes a busy principal’s record once per PERSIST_MS, and a quiet one after its request', async () => {
+    const features = fingerprint(anthropic({ key: 'sk-persist-window' }), { keys: engineKeys('test-pepper') });
+    const t = Date.UTC(2027, 1, 1);
+    const input = (i: number): ObserveInput => ({
+      features,
+      sightings: [],
+      list: null,
+      rulesVersion: 0,
+      now: t + i * 100,
+      // The first carries usage: the origin accepted the key, so from then on its object keeps state.
+      usage: i === 0 ? [{ usage: { inputTokens: 10, outputTokens: 20 }, now: t }] : undefined,
+    });
+    await runInDurableObject(stubFor(features.principal), async (instance, state) => {
+      (instance as unknown as { env: Cloudflare.Env }).env = { ...env, PERSIST_MS: '400' };
+      const stored = async () => (await state.storage.get<PrincipalRecord>('record'))?.total ?? 0;
+      await instance.observe(input(0));
+      expect(await stored()).toBe(1);
+      for (let i = 1; i < 5; i++) await instance.observe(input(i));
+      expect(await stored()).toBe(1);
+      expect((await instance.snapshot())?.total).toBe(5);
+      await sleep(600);
+      expect(await stored()).toBe(5);
+      expect((await state.storage.get<PrincipalRecord>('record'))?.outputTokens).toBe(20);
+    });
+  });
+});

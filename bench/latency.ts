@@ -35,6 +35,9 @@ export interface LatencyRow {
   /** Shadow only: Durable Object calls per guarded request, awaited and in all. */
   awaitedPerRequest?: number;
   callsPerRequest?: number;
+  /** Shadow only: mean wall time of the awaited call as the isolate saw it, and the object's own part of it. */
+  awaitedMeanMs?: number;
+  awaitedInsideMs?: number;
 }
 
 export const PACED_RPS = 100;
@@ -43,6 +46,8 @@ const ADMIN_TOKEN = 'bench-admin-token';
 interface StateCalls {
   guarded: number;
   awaited: number;
+  awaitedMs: number;
+  awaitedInsideMs: number;
   observeBackground: number;
   hotBatches: number;
   usage: number;
@@ -133,6 +138,8 @@ export async function latencyBench(options = { keys: 300, connections: 8, second
             ? {
                 awaitedPerRequest: (after.awaited - before.awaited) / guarded,
                 callsPerRequest: (totalCalls(after) - totalCalls(before)) / guarded,
+                awaitedMeanMs: (after.awaitedMs - before.awaitedMs) / Math.max(1, after.awaited - before.awaited),
+                awaitedInsideMs: (after.awaitedInsideMs - before.awaitedInsideMs) / Math.max(1, after.awaited - before.awaited),
               }
             : {}),
         });

@@ -9,6 +9,10 @@ export const stateCalls = {
   guarded: 0,
   /** `observe` calls a request waited for: at most one per request. */
   awaited: 0,
+  /** Their total wall time in ms (the runtime's clock advances across I/O), for the mean round trip. */
+  awaitedMs: 0,
+  /** Of which the principal's object saw pass inside the call (its storage waits; see ObserveOutput.tookMs). */
+  awaitedInsideMs: 0,
   /** Calls no request waits for: a cached block's observe, hot batches, usage, cluster batches, board pulls. */
   observeBackground: 0,
   hotBatches: 0,
@@ -17,7 +21,7 @@ export const stateCalls = {
   board: 0,
 };
 
-export type StateCallKind = Exclude<keyof typeof stateCalls, 'startedAt' | 'guarded'>;
+export type StateCallKind = Exclude<keyof typeof stateCalls, 'startedAt' | 'guarded' | 'awaitedMs' | 'awaitedInsideMs'>;
 
 export function countCall(kind: StateCallKind, n = 1): void {
   stateCalls[kind] += n;

@@ -171,7 +171,10 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
   } else {
     try {
       countCall('awaited');
+      const sentAt = Date.now();
       const out = await withTimeout(stub.observe(input), config.stateTimeoutMs);
+      stateCalls.awaitedMs += Date.now() - sentAt;
+      stateCalls.awaitedInsideMs += out.tookMs ?? 0;
       decision = out.decision;
       if (!out.verified && isStop(decision.action)) {
         const flush = countUnverified(env.DB, decision, t);

@@ -42,6 +42,12 @@ export interface ObserveOutput {
   /** What became of a solution the request carried. */
   solution: 'accepted' | 'reused' | null;
   /**
+   * Time this object saw pass during the call (single `observe` only). The Workers runtime, local or
+   * deployed, advances the clock only across I/O, so this is the object's storage waits, not its
+   * computation: what is left of the round trip is transport, queueing and computation.
+   */
+  tookMs?: number;
+  /**
    * Whether the origin has accepted this principal's key (a successful answer) at least once. Until then
    * nothing is stored for it here: the isolate counts its decisions in aggregate instead.
    */
@@ -140,8 +146,9 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
   }
 
   async observe(input: ObserveInput): Promise<ObserveOutput> {
+    const started = performance.now();
     const [out] = await this.observeBatch([input]);
-    return out as ObserveOutput;
+    return { ...(out as ObserveOutput), tookMs: performance.now() - started };
   }
 
   /**

@@ -23,16 +23,19 @@ function stubFor(principal: string) {
 describe('Durable Object calls per request', () => {
   it('sends an answer’s usage with the principal’s next observe, and counts every call by kind', async () => {
     const counts = { observe: 0, carried: 0, usage: 0 };
+    const took: Array<number | undefined> = [];
     const real = env.PRINCIPAL_STATE;
     const counting = {
       idFromName: (name: string) => real.idFromName(name),
       get: (id: DurableObjectId) => {
         const stub = real.get(id);
         return {
-          observe: (input: ObserveInput) => {
+          observe: async (input: ObserveInput) => {
             counts.observe++;
             counts.carried += input.usage?.length ?? 0;
-            return stub.observe(input);
+            const out = await stub.observe(input);
+            took.push(out.tookMs);
+            return out;
           },
           usage: (...args: Parameters<typeof stub.usage>) => {
             counts.usage++;
@@ -61,6 +64,10 @@ describe('Durable Object calls per request', () => {
     expect(stateCalls.guarded - before.guarded).toBe(2);
     expect(stateCalls.awaited - before.awaited).toBe(2);
     expect(stateCalls.usage - before.usage).toBe(1);
+    // The object reports its own time, so the isolate can tell processing from transport.
+    expect(took).toHaveLength(2);
+    for (const ms of took) expect(ms).toBeGreaterThanOrEqual(0);
+    expect(stateCalls.awaitedInsideMs - before.awaitedInsideMs).toBeCloseTo((took[0] ?? 0) + (took[1] ?? 0), 6);
     expect(stateCalls.clusters - before.clusters).toBeGreaterThanOrEqual(1);
   });
 

@@ -15,7 +15,7 @@ import type { ClusterSighting, FeatureMap } from '../engine/signals';
 import type { ClusterObservation } from '../engine/state/cluster';
 import { newPrincipal, observeUsage, type PrincipalRecord, type Standing } from '../engine/state/principal';
 import { sumOf } from '../engine/state/window';
-import { type Decision, type Features, isStop } from '../engine/types';
+import { type Decision, type Features, isStop, type Usage } from '../engine/types';
 import type { UsageEntry } from '../guard/usage-queue';
 import { sendStopAlert } from './alert';
 import { type DecisionBucket, flushPrincipal, mergeBuckets, type PrincipalSummary } from './recorder';
@@ -176,11 +176,15 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
     return out;
   }
 
-  /** Usage no request carried (the principal went quiet): applied on its own. */
-  async usage(principal: string, entries: UsageEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    const record = await this.load(principal, (entries[0] as UsageEntry).now);
-    this.applyUsage(record, entries);
+  /**
+   * Usage no request carried (the principal went quiet): applied on its own. During a rolling deploy an
+   * isolate of the previous version may still call `usage(principal, usage, now)`: that shape is read too.
+   */
+  async usage(principal: string, entries: UsageEntry[] | Usage, now?: number): Promise<void> {
+    const list = Array.isArray(entries) ? entries : [{ usage: entries, now: now ?? Date.now() }];
+    if (list.length === 0) return;
+    const record = await this.load(principal, (list[0] as UsageEntry).now);
+    this.applyUsage(record, list);
     await this.persistSoon();
   }
 

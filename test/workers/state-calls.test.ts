@@ -71,6 +71,16 @@ describe('Durable Object calls per request', () => {
     expect(stateCalls.clusters - before.clusters).toBeGreaterThanOrEqual(1);
   });
 
+  it('still reads usage sent in the previous version’s shape (principal, usage, now) during a rolling deploy', async () => {
+    const principal = keyHashOf(engineKeys('test-pepper'), 'sk-old-isolate');
+    const stub = stubFor(principal);
+    await stub.usage(principal, { inputTokens: 5, outputTokens: 7 }, Date.UTC(2027, 1, 2));
+    await stub.usage(principal, [{ usage: { inputTokens: 1, outputTokens: 3 }, now: Date.UTC(2027, 1, 2) }]);
+    const record = await stub.snapshot();
+    expect(record?.outputTokens).toBe(10);
+    expect(record?.responses).toBe(2);
+  });
+
   it('writes a busy principal’s record once per PERSIST_MS, and a quiet one after its request', async () => {
     const features = fingerprint(anthropic({ key: 'sk-persist-window' }), { keys: engineKeys('test-pepper') });
     const t = Date.UTC(2027, 1, 1);

@@ -5,9 +5,9 @@
  * conversation prefixes, alternating rounds. Served through wrangler's programmatic API, inspector off.
  *
  * Each round measures twice: saturated (`connections` kept busy: throughput, and latency that includes
- * queueing behind the machine's two cores, shared with autocannon and the origin) and paced (a fixed
- * PACED_RPS, far below either's capacity: the latency one request sees, which is what "added latency"
- * means). Durable Object calls per guarded request come from the shadow isolate's counters
+ * queueing behind the machine's two cores, shared with autocannon and the origin) and unloaded (one
+ * request at a time, timed to the microsecond: the latency a request sees when nothing queues, which is
+ * what "added latency" means). Durable Object calls per guarded request come from the shadow isolate's counters
  * (`GET /admin/stats`), read before and after each round.
  */
 import autocannon from 'autocannon';
@@ -24,10 +24,10 @@ export interface LatencyRow {
   p50: number;
   p99: number;
   rps: number;
-  /** Paced at PACED_RPS. */
-  pacedMean: number;
-  pacedP50: number;
-  pacedP99: number;
+  /** One request at a time (ms, to the microsecond). */
+  unloadedMean: number;
+  unloadedP50: number;
+  unloadedP99: number;
   errors: number;
   non2xx: number;
   /** workerd CPU (user + system) per request over the saturated run: the runtime's cost, queueing aside. */
@@ -40,7 +40,8 @@ export interface LatencyRow {
   awaitedInsideMs?: number;
 }
 
-export const PACED_RPS = 100;
+/** Requests timed one at a time per round and mode. */
+export const UNLOADED_REQUESTS = 600;
 const ADMIN_TOKEN = 'bench-admin-token';
 
 interface StateCalls {
@@ -49,7 +50,7 @@ interface StateCalls {
   awaitedMs: number;
   awaitedInsideMs: number;
   observeBackground: number;
-  hotBatches: number;
+  mirrorBatches: number;
   usage: number;
   clusters: number;
   board: number;
@@ -60,7 +61,7 @@ async function stateCalls(url: string): Promise<StateCalls> {
   return ((await r.json()) as { isolate: StateCalls }).isolate;
 }
 
-const totalCalls = (c: StateCalls) => c.awaited + c.observeBackground + c.hotBatches + c.usage + c.clusters + c.board;
+const totalCalls = (c: StateCalls) => c.awaited + c.observeBackground + c.mirrorBatches + c.usage + c.clusters + c.board;
 
 function requests(keys: number) {
   const convs = loadCorpus(0).hh.filter((p) => (p.turns?.length ?? 0) >= 2);
@@ -80,21 +81,34 @@ function requests(keys: number) {
   });
 }
 
-function run(
-  url: string,
-  reqs: ReturnType<typeof requests>,
-  connections: number,
-  seconds: number,
-  overallRate?: number,
-): Promise<autocannon.Result> {
+/** One request at a time through the same request list: each timed from send to the last body byte. */
+async function unloaded(url: string, reqs: ReturnType<typeof requests>, n: number, offset: number) {
+  const ms: number[] = [];
+  let errors = 0;
+  for (let i = 0; i < n; i++) {
+    const r = reqs[(offset + i) % reqs.length] as ReturnType<typeof requests>[number];
+    const started = process.hrtime.bigint();
+    try {
+      const res = await fetch(`${url}${r.path}`, { method: r.method, headers: r.headers, body: r.body });
+      await res.arrayBuffer();
+      if (!res.ok) errors++;
+    } catch {
+      errors++;
+    }
+    ms.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  ms.sort((a, b) => a - b);
+  const at = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))] as number;
+  return { mean: ms.reduce((s, x) => s + x, 0) / ms.length, p50: at(0.5), p99: at(0.99), errors };
+}
+
+function run(url: string, reqs: ReturnType<typeof requests>, connections: number, seconds: number): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
-    autocannon({ url, connections, duration: seconds, requests: reqs, ...(overallRate ? { overallRate } : {}) }, (err, result) =>
-      err ? reject(err) : resolve(result),
-    );
+    autocannon({ url, connections, duration: seconds, requests: reqs }, (err, result) => (err ? reject(err) : resolve(result)));
   });
 }
 
-export async function latencyBench(options = { keys: 300, connections: 8, seconds: 8, pacedSeconds: 5, rounds: 2 }): Promise<LatencyRow[]> {
+export async function latencyBench(options = { keys: 300, connections: 8, seconds: 8, warmSeconds: 6, rounds: 3 }): Promise<LatencyRow[]> {
   const origin = await startOrigin();
   // One after the other, so each guard's workerd process is known by the one that appeared.
   const before = new Set(workerdPids());
@@ -105,9 +119,10 @@ export async function latencyBench(options = { keys: 300, connections: 8, second
   const reqs = requests(options.keys);
   const rows: LatencyRow[] = [];
   try {
-    // Warm both (JIT, isolate caches, first Durable Objects), then alternate.
-    await run(off.url, reqs, options.connections, 2);
-    await run(shadow.url, reqs, options.connections, 2);
+    // Warm both (JIT, isolate caches, the keys' first requests: an app's key has a history, and from
+    // HOT_PER_MINUTE requests a minute it is mirrored), then alternate.
+    await run(off.url, reqs, options.connections, options.warmSeconds);
+    await run(shadow.url, reqs, options.connections, options.warmSeconds);
     for (let round = 1; round <= options.rounds; round++) {
       for (const [mode, guard] of [
         ['off', off],
@@ -118,7 +133,7 @@ export async function latencyBench(options = { keys: 300, connections: 8, second
         const cpu0 = cpuMs(pids);
         const r = await run(guard.url, reqs, options.connections, options.seconds);
         const cpu = cpuMs(pids) - cpu0;
-        const paced = await run(guard.url, reqs, 4, options.pacedSeconds, PACED_RPS);
+        const one = await unloaded(guard.url, reqs, UNLOADED_REQUESTS, round * UNLOADED_REQUESTS);
         const after = mode === 'shadow' ? await stateCalls(guard.url) : null;
         const guarded = before && after ? after.guarded - before.guarded : 0;
         rows.push({
@@ -129,11 +144,11 @@ export async function latencyBench(options = { keys: 300, connections: 8, second
           p99: r.latency.p99,
           rps: r.requests.average,
           cpuMsPerRequest: cpu / Math.max(1, r.requests.total),
-          pacedMean: paced.latency.mean,
-          pacedP50: paced.latency.p50,
-          pacedP99: paced.latency.p99,
-          errors: r.errors + r.timeouts + paced.errors + paced.timeouts,
-          non2xx: r.non2xx + paced.non2xx,
+          unloadedMean: one.mean,
+          unloadedP50: one.p50,
+          unloadedP99: one.p99,
+          errors: r.errors + r.timeouts + one.errors,
+          non2xx: r.non2xx,
           ...(before && after && guarded > 0
             ? {
                 awaitedPerRequest: (after.awaited - before.awaited) / guarded,

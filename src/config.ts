@@ -72,7 +72,7 @@ export function readConfig(env: Cloudflare.Env): GuardConfig {
     stateTimeoutMs: integer('STATE_TIMEOUT_MS', env.STATE_TIMEOUT_MS, 50),
     retentionDays: integer('RETENTION_DAYS', env.RETENTION_DAYS, 30),
     mockStreamDelayMs: integer('MOCK_STREAM_DELAY_MS', env.MOCK_STREAM_DELAY_MS, 0, 0),
-    hotPerMinute: integer('HOT_PER_MINUTE', env.HOT_PER_MINUTE, 600),
+    hotPerMinute: integer('HOT_PER_MINUTE', env.HOT_PER_MINUTE, 6),
     challengeTtlMs: integer('CHALLENGE_TTL_SECONDS', env.CHALLENGE_TTL_SECONDS, 300) * 1000,
     clearanceMs: integer('CLEARANCE_SECONDS', env.CLEARANCE_SECONDS, 600) * 1000,
     recordFlushMs: integer('RECORD_FLUSH_MS', env.RECORD_FLUSH_MS, 10_000),

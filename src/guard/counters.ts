@@ -13,9 +13,9 @@ export const stateCalls = {
   awaitedMs: 0,
   /** Of which the principal's object saw pass inside the call (its storage waits; see ObserveOutput.tookMs). */
   awaitedInsideMs: 0,
-  /** Calls no request waits for: a cached block's observe, hot batches, usage, cluster batches, board pulls. */
+  /** Calls no request waits for: a cached block's observe, mirrored batches, usage, cluster batches, board pulls. */
   observeBackground: 0,
-  hotBatches: 0,
+  mirrorBatches: 0,
   usage: 0,
   clusters: 0,
   board: 0,

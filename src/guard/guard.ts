@@ -16,16 +16,17 @@ import { DEV_PEPPER } from '../engine/dev-pepper';
 import { type EngineKeys, engineKeys, fingerprint } from '../engine/fingerprint';
 import { orgHashOf } from '../engine/fingerprint/identity';
 import { Hmac } from '../engine/hash/sha256';
+import { clusterObservation } from '../engine/pipeline';
 import { type Decision, type Features, isStop, type RawRequest } from '../engine/types';
 import { forward, type OriginTarget } from '../proxy/forward';
 import { isLoopback } from '../proxy/origin';
 import { recordFault } from '../state/faults';
-import type { ObserveInput } from '../state/principal-state';
+import { type ObserveInput, waiveChallenge } from '../state/principal-state';
 import { readBody } from './body';
 import { isolateCaches } from './caches';
 import { enqueueClusters } from './cluster-queue';
 import { countCall, stateCalls } from './counters';
-import { isHot, markHot, queueHot } from './hot';
+import { adoptMirror, applyRequest, dropMirror, mirrorOf, queueMirrored } from './mirror';
 import { countUnverified } from './unverified';
 import { accountResponse } from './usage';
 import { queueUsage, takeUsage, type UsageEntry } from './usage-queue';
@@ -131,13 +132,22 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
   const solution = checked?.ok ? { nonce: checked.challenge.nonce, clearanceMs: config.clearanceMs } : null;
   // Usage of this principal's earlier answers rides on this call instead of a call of its own.
   const usage = takeUsage(features.principal);
-  const input: ObserveInput = { features, sightings, list, rulesVersion: isolateCaches.rulesVersion, now: t, solution, usage };
+  const input: ObserveInput = {
+    features,
+    sightings,
+    list,
+    rulesVersion: isolateCaches.rulesVersion,
+    now: t,
+    solution,
+    usage,
+    mirrorFrom: config.hotPerMinute,
+  };
   const stub = env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(features.principal));
 
   let decision: Decision;
   const cached = list ? null : isolateCaches.standing(features.principal, t);
   const version = isolateCaches.rulesVersion;
-  const hotPolicy = { perMinute: config.hotPerMinute, logThreshold: rules.thresholds.log, blockThreshold: rules.thresholds.block };
+  const mirror = sent ? null : mirrorOf(features.principal, t, version);
   if (cached && standingAction(cached, rules, t, true) === 'block') {
     // A standing block this isolate has seen: no awaited round trip. The object still observes it.
     decision = localDecision(features, version, 'block', ['standing.block', ...cached.reasons], 1, cached.until);
@@ -148,24 +158,25 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
         () => {},
       ),
     );
-  } else if (!list && !sent && isHot(features.principal, t, version)) {
-    // A busy, clean principal: allow from cache, observe in batches (src/guard/hot.ts).
-    decision = localDecision(features, version, 'allow', ['hot.cached']);
-    const flush = queueHot(
+  } else if (mirror) {
+    // A busy principal mirrored here: the same engine step on its record, no awaited call; the object
+    // gets every request in batches (src/guard/mirror.ts).
+    const m = mirror;
+    const result = applyRequest(m.record, input, rules, waiveChallenge);
+    decision = result.decision;
+    isolateCaches.rememberStanding(features.principal, m.record.standing, t);
+    const pending = enqueueClusters(env, features.clusters, clusterObservation(features, result, m.record, rules, t), t, version);
+    if (pending) ctx.waitUntil(pending);
+    const flush = queueMirrored(
       features.principal,
+      m,
       input,
       (batch) => {
-        countCall('hotBatches');
-        return stub.observeBatch(batch);
+        countCall('mirrorBatches');
+        return stub.observeBatch(batch.map((i) => ({ ...i, mirrorFrom: 0 })));
       },
-      (outs) => {
-        for (const out of outs) {
-          isolateCaches.rememberStanding(features.principal, out.standing, t);
-          markHot(features.principal, out, hotPolicy, t, version);
-          const pending = enqueueClusters(env, features.clusters, out.observation, t, version);
-          if (pending) ctx.waitUntil(pending);
-        }
-      },
+      (record, queued) => applyRequest(record, queued, rules, waiveChallenge),
+      now,
     );
     if (flush) ctx.waitUntil(flush);
   } else {
@@ -182,7 +193,8 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
       }
       if (out.solution === 'reused') refused = 'this solution was already used';
       isolateCaches.rememberStanding(features.principal, out.standing, t);
-      markHot(features.principal, out, hotPolicy, t, version);
+      if (out.record) adoptMirror(features.principal, out.record, t, version);
+      else dropMirror(features.principal);
       const pending = enqueueClusters(env, features.clusters, out.observation, t, version);
       if (pending) ctx.waitUntil(pending);
     } catch (err) {

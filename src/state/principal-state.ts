@@ -31,6 +31,11 @@ export interface ObserveInput {
   solution?: { nonce: string; clearanceMs: number } | null;
   /** Usage of this principal's earlier answers, applied before this request is observed. */
   usage?: UsageEntry[] | undefined;
+  /**
+   * Return the record for the isolate to mirror (src/guard/mirror.ts) when the principal keeps state and
+   * sent at least this many requests in the last minute. In a batch, the last answer carries it.
+   */
+  mirrorFrom?: number | undefined;
 }
 
 export interface ObserveOutput {
@@ -47,6 +52,8 @@ export interface ObserveOutput {
    * computation: what is left of the round trip is transport, queueing and computation.
    */
   tookMs?: number;
+  /** The principal's record after this request, when `mirrorFrom` asked for it. */
+  record?: PrincipalRecord;
   /**
    * Whether the origin has accepted this principal's key (a successful answer) at least once. Until then
    * nothing is stored for it here: the isolate counts its decisions in aggregate instead.
@@ -69,7 +76,7 @@ function redeem(record: PrincipalRecord, solution: { nonce: string; clearanceMs:
 }
 
 /** During a clearance a challenge (standing, listed or scored) is waived; blocks are not. */
-function waiveChallenge(d: Decision, record: PrincipalRecord, now: number): Decision {
+export function waiveChallenge(d: Decision, record: PrincipalRecord, now: number): Decision {
   if (d.action !== 'challenge' || record.clearedUntil <= now) return d;
   return { ...d, action: 'allow', reasons: ['challenge.cleared', ...d.reasons], until: null };
 }
@@ -172,6 +179,9 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
       if (this.keeps || !isStop(decision.action)) await this.remember(record, decision, result.featureMap, now);
       out.push({ decision, observation, standing: record.standing, perMinute: sumOf(record.reqMin, now), solution, verified: this.keeps });
     }
+    const last = out[out.length - 1];
+    const asked = inputs[inputs.length - 1]?.mirrorFrom;
+    if (last && this.record && this.keeps && asked !== undefined && last.perMinute >= asked) last.record = this.record;
     await this.persistSoon();
     return out;
   }

@@ -185,8 +185,8 @@ describe('durable records in D1', () => {
   });
 });
 
-describe('a hot principal', () => {
-  it('is served from isolate cache and observed in batches, every request still counted', async () => {
+describe('a busy principal', () => {
+  it('is decided on its mirror in the isolate and observed in batches, every request still counted', async () => {
     let t = T0 + 5 * 86_400_000;
     setTestClock(() => t);
     const counts = { observe: 0, batch: 0, batched: 0 };

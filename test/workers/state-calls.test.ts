@@ -4,15 +4,18 @@
  * once per PERSIST_MS. (The other test files run with usage sent at once and every record written.)
  */
 import { env, runInDurableObject } from 'cloudflare:test';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { setTestClock } from '../../src/clock';
 import { engineKeys, fingerprint } from '../../src/engine/fingerprint';
 import { keyHashOf } from '../../src/engine/fingerprint/identity';
 import type { PrincipalRecord } from '../../src/engine/state/principal';
 import { stateCalls } from '../../src/guard/counters';
 import type { ObserveInput } from '../../src/state/principal-state';
 import { anthropic } from './engine/requests';
-import { callGuardLive } from './helpers';
-import { chatRequest } from './traffic';
+import { callGuard, callGuardLive } from './helpers';
+import { chatRequest, harvestRequest } from './traffic';
+
+afterEach(() => setTestClock(null));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -105,5 +108,54 @@ describe('Durable Object calls per request', () => {
       expect(await stored()).toBe(5);
       expect((await state.storage.get<PrincipalRecord>('record'))?.outputTokens).toBe(20);
     });
+  });
+
+  it('decides a busy principal on its mirror with no awaited call, stops it there, and the object agrees', async () => {
+    let t = Date.UTC(2027, 2, 1, 9);
+    setTestClock(() => t);
+    const counts = { observe: 0, batches: 0, batched: 0 };
+    const real = env.PRINCIPAL_STATE;
+    const counting = {
+      idFromName: (name: string) => real.idFromName(name),
+      get: (id: DurableObjectId) => {
+        const stub = real.get(id);
+        return {
+          observe: (input: ObserveInput) => {
+            counts.observe++;
+            return stub.observe(input);
+          },
+          observeBatch: (inputs: ObserveInput[]) => {
+            counts.batches++;
+            counts.batched += inputs.length;
+            return stub.observeBatch(inputs);
+          },
+          usage: (...args: Parameters<typeof stub.usage>) => stub.usage(...args),
+        };
+      },
+    };
+    const overrides = { PRINCIPAL_STATE: counting as unknown as typeof env.PRINCIPAL_STATE, HOT_PER_MINUTE: '3' };
+    const actions: string[] = [];
+    const awaited: boolean[] = [];
+    // A key that starts as a chat and turns into a chain-of-thought harvester once mirrored.
+    for (let i = 0; i < 24; i++) {
+      t += 5_000;
+      const before = counts.observe;
+      const req = i < 6 ? chatRequest('sk-mirror-harvest', 1 + (i % 3)) : harvestRequest('sk-mirror-harvest', i);
+      const res = await callGuard(req, overrides);
+      actions.push(res.headers.get('x-guard-action') ?? (res.ok ? 'forwarded' : String(res.status)));
+      awaited.push(counts.observe > before);
+    }
+    // From the third request a minute the isolate mirrors the record and stops waiting for the object.
+    expect(awaited.slice(0, 3)).toEqual([true, true, true]);
+    const mirrored = awaited.indexOf(false);
+    expect(mirrored).toBeGreaterThan(0);
+    const firstStop = actions.findIndex((a) => a === 'block' || a === 'challenge' || a === 'throttle');
+    expect(firstStop).toBeGreaterThan(mirrored);
+    expect(awaited[firstStop]).toBe(false);
+    // Every request reached the object, in batches, and it came to the same stop.
+    expect(counts.observe + counts.batched).toBe(24);
+    const record = await stubFor(keyHashOf(engineKeys('test-pepper'), 'sk-mirror-harvest')).snapshot();
+    expect(record?.total).toBe(24);
+    expect(record?.standing?.action).toBe(actions[firstStop]);
   });
 });

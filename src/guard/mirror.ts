@@ -1,0 +1,109 @@
+/**
+ * Mirrored principals: a busy principal's record, copied into the isolate, so its requests are decided
+ * here by the same engine step its Durable Object runs, with no awaited round trip. Every request is
+ * still sent to the object, in order, in one `observeBatch` per window; each batch's answer carries the
+ * object's record, which replaces the mirror (with the requests sent since re-applied on top), so
+ * traffic the key sends through other isolates reaches this one within a window. A mirror lapses after
+ * MIRROR_TTL_MS without an answer, on a rule-set change, or when a batch fails: the next request then
+ * waits for the object again.
+ *
+ * Only principals whose key the origin has accepted are mirrored (their objects keep state), and only
+ * from HOT_PER_MINUTE requests a minute: a key sending once a minute gains nothing from a copy.
+ */
+
+import type { DecideResult } from '../engine/decide';
+import { observeAndDecide } from '../engine/pipeline';
+import type { CompiledRuleSet } from '../engine/rules/compile';
+import { observeUsage, type PrincipalRecord } from '../engine/state/principal';
+import type { Decision } from '../engine/types';
+import type { ObserveInput, ObserveOutput } from '../state/principal-state';
+
+export const MIRROR_TTL_MS = 10_000;
+const BATCH_WINDOW_MS = 250;
+const MIRROR_LIMIT = 2_000;
+/** Requests waiting for a slow object: beyond this the mirror lapses and requests wait for the object. */
+const QUEUE_LIMIT = 1_000;
+
+export interface Mirror {
+  record: PrincipalRecord;
+  until: number;
+  rulesVersion: number;
+  /** Requests decided here and not yet sent to the object, in order. */
+  queue: ObserveInput[];
+  /** A batch is waiting for its window or for the object's answer. */
+  flushing: boolean;
+}
+
+const mirrors = new Map<string, Mirror>();
+
+export function mirrorOf(principal: string, now: number, rulesVersion: number): Mirror | null {
+  const m = mirrors.get(principal);
+  return m && m.until > now && m.rulesVersion === rulesVersion ? m : null;
+}
+
+/** Take the object's record as this isolate's mirror (after an awaited call that returned one). */
+export function adoptMirror(principal: string, record: PrincipalRecord, now: number, rulesVersion: number): void {
+  const m = mirrors.get(principal);
+  if (m?.flushing) return; // its batch answer will bring a newer record
+  if (mirrors.size >= MIRROR_LIMIT && !m) mirrors.clear();
+  mirrors.set(principal, { record, until: now + MIRROR_TTL_MS, rulesVersion, queue: [], flushing: false });
+}
+
+export function dropMirror(principal: string): void {
+  mirrors.delete(principal);
+}
+
+/**
+ * What the object does with one request, on a record: usage first, then observe and decide, then the
+ * challenge waiver of a cleared principal. `waive` is the object's own rule (src/state/principal-state.ts).
+ */
+export function applyRequest(
+  record: PrincipalRecord,
+  input: ObserveInput,
+  rules: CompiledRuleSet,
+  waive: (d: Decision, r: PrincipalRecord, now: number) => Decision,
+): DecideResult {
+  for (const e of input.usage ?? []) observeUsage(record, e.usage, e.now);
+  const result = observeAndDecide(record, input.features, input.sightings, rules, input.list, input.now);
+  return { ...result, decision: waive(result.decision, record, input.now) };
+}
+
+/**
+ * Queue a request decided on the mirror; returns the flush for `waitUntil` when this call starts a
+ * batch. One batch is in flight per principal, so the object sees requests in the order decided here.
+ */
+export function queueMirrored(
+  principal: string,
+  m: Mirror,
+  input: ObserveInput,
+  send: (batch: ObserveInput[]) => Promise<ObserveOutput[]>,
+  reapply: (record: PrincipalRecord, input: ObserveInput) => void,
+  now: () => number,
+): Promise<void> | null {
+  m.queue.push(input);
+  if (m.queue.length >= QUEUE_LIMIT) m.until = 0;
+  if (m.flushing) return null;
+  m.flushing = true;
+  const flush = async (): Promise<void> => {
+    await new Promise((resolve) => setTimeout(resolve, BATCH_WINDOW_MS));
+    const batch = m.queue;
+    m.queue = [];
+    try {
+      const outs = await send(batch);
+      const record = outs[outs.length - 1]?.record;
+      if (!record) throw new Error('the object returned no record');
+      // The object's record includes this batch; requests decided here since it left are not in it yet.
+      for (const queued of m.queue) reapply(record, queued);
+      m.record = record;
+      m.until = now() + MIRROR_TTL_MS;
+    } catch (err) {
+      // The object still gets what was queued meanwhile: as a batch of its own, answered or not.
+      m.until = 0;
+      if (mirrors.get(principal) === m) mirrors.delete(principal);
+      console.error(JSON.stringify({ event: 'mirror_batch_failed', principal, requests: batch.length, message: String(err) }));
+    }
+    if (m.queue.length > 0) return flush();
+    m.flushing = false;
+  };
+  return flush();
+}

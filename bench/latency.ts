@@ -114,7 +114,9 @@ export async function latencyBench(options = { keys: 300, connections: 8, second
   const before = new Set(workerdPids());
   const off = await startGuard({ ORIGIN_URL: origin.url, GUARD_MODE: 'off', STATE_TIMEOUT_MS: '50' });
   const offPids = workerdPids().filter((p) => !before.has(p));
-  const shadow = await startGuard({ ORIGIN_URL: origin.url, GUARD_MODE: 'shadow', STATE_TIMEOUT_MS: '50', ADMIN_TOKEN });
+  // BENCH_VARS='{"RECORD_FLUSH_MS":"60000"}' tries the guarded Worker with other settings.
+  const extra = process.env.BENCH_VARS ? (JSON.parse(process.env.BENCH_VARS) as Record<string, string>) : {};
+  const shadow = await startGuard({ ORIGIN_URL: origin.url, GUARD_MODE: 'shadow', STATE_TIMEOUT_MS: '50', ADMIN_TOKEN, ...extra });
   const shadowPids = workerdPids().filter((p) => !before.has(p) && !offPids.includes(p));
   const reqs = requests(options.keys);
   const rows: LatencyRow[] = [];

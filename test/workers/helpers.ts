@@ -38,3 +38,48 @@ export async function readChunks(body: ReadableStream<Uint8Array> | null): Promi
     out.push(decoder.decode(value));
   }
 }
+
+export interface PrincipalCalls {
+  observe: number;
+  /** Usage entries carried by observe calls. */
+  carried: number;
+  batches: number;
+  batched: number;
+  usage: number;
+  /** `tookMs` of each observe answer. */
+  took: Array<number | undefined>;
+}
+
+/**
+ * PRINCIPAL_STATE wrapped to count the calls the isolate makes, by kind; pass `binding` as an env
+ * override. The objects behind it are the real ones.
+ */
+export function countingPrincipalState(): { binding: typeof env.PRINCIPAL_STATE; calls: PrincipalCalls } {
+  const calls: PrincipalCalls = { observe: 0, carried: 0, batches: 0, batched: 0, usage: 0, took: [] };
+  const real = env.PRINCIPAL_STATE;
+  const counting = {
+    idFromName: (name: string) => real.idFromName(name),
+    get: (id: DurableObjectId) => {
+      const stub = real.get(id);
+      return {
+        observe: async (input: Parameters<typeof stub.observe>[0]) => {
+          calls.observe++;
+          calls.carried += input.usage?.length ?? 0;
+          const out = await stub.observe(input);
+          calls.took.push(out.tookMs);
+          return out;
+        },
+        observeBatch: (inputs: Parameters<typeof stub.observeBatch>[0]) => {
+          calls.batches++;
+          calls.batched += inputs.length;
+          return stub.observeBatch(inputs);
+        },
+        usage: (...args: Parameters<typeof stub.usage>) => {
+          calls.usage++;
+          return stub.usage(...args);
+        },
+      };
+    },
+  };
+  return { binding: counting as unknown as typeof env.PRINCIPAL_STATE, calls };
+}

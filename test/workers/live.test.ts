@@ -5,7 +5,7 @@ import { setTestClock } from '../../src/clock';
 import { engineKeys } from '../../src/engine/fingerprint';
 import { keyHashOf } from '../../src/engine/fingerprint/identity';
 import type { PrincipalRecord } from '../../src/engine/state/principal';
-import { callGuard } from './helpers';
+import { callGuard, countingPrincipalState } from './helpers';
 
 const PEPPER = 'test-pepper';
 const T0 = Date.UTC(2027, 0, 4, 9);
@@ -189,27 +189,8 @@ describe('a busy principal', () => {
   it('is decided on its mirror in the isolate and observed in batches, every request still counted', async () => {
     let t = T0 + 5 * 86_400_000;
     setTestClock(() => t);
-    const counts = { observe: 0, batch: 0, batched: 0 };
-    const real = env.PRINCIPAL_STATE;
-    const counting = {
-      idFromName: (name: string) => real.idFromName(name),
-      get: (id: DurableObjectId) => {
-        const stub = real.get(id);
-        return {
-          observe: (input: Parameters<typeof stub.observe>[0]) => {
-            counts.observe++;
-            return stub.observe(input);
-          },
-          observeBatch: (inputs: Parameters<typeof stub.observeBatch>[0]) => {
-            counts.batch++;
-            counts.batched += inputs.length;
-            return stub.observeBatch(inputs);
-          },
-          usage: (...args: Parameters<typeof stub.usage>) => stub.usage(...args),
-        };
-      },
-    };
-    const overrides = { PRINCIPAL_STATE: counting as unknown as typeof env.PRINCIPAL_STATE, HOT_PER_MINUTE: '3' };
+    const { binding, calls: counts } = countingPrincipalState();
+    const overrides = { PRINCIPAL_STATE: binding, HOT_PER_MINUTE: '3' };
     const sends = [];
     for (let i = 0; i < 12; i++) {
       t += 50;
@@ -219,8 +200,8 @@ describe('a busy principal', () => {
     }
     const responses = await Promise.all(sends);
     expect(responses.every((r) => r.status === 200)).toBe(true);
-    expect(counts.batch).toBeGreaterThan(0);
-    expect(counts.observe + counts.batch).toBeLessThan(12);
+    expect(counts.batches).toBeGreaterThan(0);
+    expect(counts.observe + counts.batches).toBeLessThan(12);
     expect(counts.observe + counts.batched).toBe(12);
     expect((await principalRecord('sk-hot-app'))?.total).toBe(12);
   });

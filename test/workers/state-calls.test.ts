@@ -12,7 +12,7 @@ import type { PrincipalRecord } from '../../src/engine/state/principal';
 import { stateCalls } from '../../src/guard/counters';
 import type { ObserveInput } from '../../src/state/principal-state';
 import { anthropic } from './engine/requests';
-import { callGuard, callGuardLive } from './helpers';
+import { callGuard, callGuardLive, countingPrincipalState } from './helpers';
 import { chatRequest, harvestRequest } from './traffic';
 
 afterEach(() => setTestClock(null));
@@ -25,29 +25,8 @@ function stubFor(principal: string) {
 
 describe('Durable Object calls per request', () => {
   it('sends an answer’s usage with the principal’s next observe, and counts every call by kind', async () => {
-    const counts = { observe: 0, carried: 0, usage: 0 };
-    const took: Array<number | undefined> = [];
-    const real = env.PRINCIPAL_STATE;
-    const counting = {
-      idFromName: (name: string) => real.idFromName(name),
-      get: (id: DurableObjectId) => {
-        const stub = real.get(id);
-        return {
-          observe: async (input: ObserveInput) => {
-            counts.observe++;
-            counts.carried += input.usage?.length ?? 0;
-            const out = await stub.observe(input);
-            took.push(out.tookMs);
-            return out;
-          },
-          usage: (...args: Parameters<typeof stub.usage>) => {
-            counts.usage++;
-            return stub.usage(...args);
-          },
-        };
-      },
-    };
-    const overrides = { PRINCIPAL_STATE: counting as unknown as typeof env.PRINCIPAL_STATE, USAGE_FLUSH_MS: '1500' };
+    const { binding, calls } = countingPrincipalState();
+    const overrides = { PRINCIPAL_STATE: binding, USAGE_FLUSH_MS: '1500' };
     const before = { ...stateCalls };
 
     const first = await callGuardLive(chatRequest('sk-usage-fold', 1), overrides);
@@ -55,11 +34,11 @@ describe('Durable Object calls per request', () => {
     await sleep(100); // the accounting branch finishes reading and queues the usage
     const second = await callGuardLive(chatRequest('sk-usage-fold', 2), overrides);
     const tokens2 = ((await second.response.json()) as { usage: { output_tokens: number } }).usage.output_tokens;
-    expect(counts).toEqual({ observe: 2, carried: 1, usage: 0 });
+    expect(calls).toMatchObject({ observe: 2, carried: 1, usage: 0 });
 
     // Nothing more from this key: the second answer's usage goes on its own when the window closes.
     await Promise.all([first.background, second.background]);
-    expect(counts).toEqual({ observe: 2, carried: 1, usage: 1 });
+    expect(calls).toMatchObject({ observe: 2, carried: 1, usage: 1 });
     const record = await stubFor(keyHashOf(engineKeys('test-pepper'), 'sk-usage-fold')).snapshot();
     expect(record?.responses).toBe(2);
     expect(record?.outputTokens).toBe(tokens1 + tokens2);
@@ -68,9 +47,9 @@ describe('Durable Object calls per request', () => {
     expect(stateCalls.awaited - before.awaited).toBe(2);
     expect(stateCalls.usage - before.usage).toBe(1);
     // The object reports its own time, so the isolate can tell processing from transport.
-    expect(took).toHaveLength(2);
-    for (const ms of took) expect(ms).toBeGreaterThanOrEqual(0);
-    expect(stateCalls.awaitedInsideMs - before.awaitedInsideMs).toBeCloseTo((took[0] ?? 0) + (took[1] ?? 0), 6);
+    expect(calls.took).toHaveLength(2);
+    for (const ms of calls.took) expect(ms).toBeGreaterThanOrEqual(0);
+    expect(stateCalls.awaitedInsideMs - before.awaitedInsideMs).toBeCloseTo((calls.took[0] ?? 0) + (calls.took[1] ?? 0), 6);
     expect(stateCalls.clusters - before.clusters).toBeGreaterThanOrEqual(1);
   });
 
@@ -113,27 +92,8 @@ describe('Durable Object calls per request', () => {
   it('decides a busy principal on its mirror with no awaited call, stops it there, and the object agrees', async () => {
     let t = Date.UTC(2027, 2, 1, 9);
     setTestClock(() => t);
-    const counts = { observe: 0, batches: 0, batched: 0 };
-    const real = env.PRINCIPAL_STATE;
-    const counting = {
-      idFromName: (name: string) => real.idFromName(name),
-      get: (id: DurableObjectId) => {
-        const stub = real.get(id);
-        return {
-          observe: (input: ObserveInput) => {
-            counts.observe++;
-            return stub.observe(input);
-          },
-          observeBatch: (inputs: ObserveInput[]) => {
-            counts.batches++;
-            counts.batched += inputs.length;
-            return stub.observeBatch(inputs);
-          },
-          usage: (...args: Parameters<typeof stub.usage>) => stub.usage(...args),
-        };
-      },
-    };
-    const overrides = { PRINCIPAL_STATE: counting as unknown as typeof env.PRINCIPAL_STATE, HOT_PER_MINUTE: '3' };
+    const { binding, calls: counts } = countingPrincipalState();
+    const overrides = { PRINCIPAL_STATE: binding, HOT_PER_MINUTE: '3' };
     const actions: string[] = [];
     const awaited: boolean[] = [];
     // A key that starts as a chat and turns into a chain-of-thought harvester once mirrored.

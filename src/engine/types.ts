@@ -123,3 +123,9 @@ export interface Usage {
   inputTokens: number;
   outputTokens: number;
 }
+
+/** One answer's usage and when its request was made (the window buckets it counts in). */
+export interface UsageEntry {
+  usage: Usage;
+  now: number;
+}

@@ -17,7 +17,7 @@ import { type EngineKeys, engineKeys, fingerprint } from '../engine/fingerprint'
 import { orgHashOf } from '../engine/fingerprint/identity';
 import { Hmac } from '../engine/hash/sha256';
 import { clusterObservation } from '../engine/pipeline';
-import { type Decision, type Features, isStop, type RawRequest } from '../engine/types';
+import { type Decision, type Features, isStop, type RawRequest, type UsageEntry } from '../engine/types';
 import { forward, type OriginTarget } from '../proxy/forward';
 import { isLoopback } from '../proxy/origin';
 import { recordFault } from '../state/faults';
@@ -29,7 +29,7 @@ import { countCall, stateCalls } from './counters';
 import { adoptMirror, applyRequest, dropMirror, mirrorOf, queueMirrored } from './mirror';
 import { countUnverified } from './unverified';
 import { accountResponse } from './usage';
-import { queueUsage, takeUsage, type UsageEntry } from './usage-queue';
+import { queueUsage, takeUsage } from './usage-queue';
 
 export interface GuardContext {
   env: Cloudflare.Env;

@@ -4,13 +4,7 @@
  * before deciding (as the replay does: a response is accounted before the next request). A principal
  * that sends nothing more within USAGE_FLUSH_MS gets it in one `usage` call from `waitUntil`.
  */
-import type { Usage } from '../engine/types';
-
-export interface UsageEntry {
-  usage: Usage;
-  /** When the request was made: its window buckets. */
-  now: number;
-}
+import type { UsageEntry } from '../engine/types';
 
 /** Entries kept per principal: beyond this the oldest are folded into one (tokens are summed). */
 const PER_PRINCIPAL = 16;

@@ -1,3 +1,4 @@
+import { isBigAsk } from '../state/principal';
 import { b, type Signal } from './signal';
 
 /** Asking for more of what a distiller wants: reasoning tokens, long answers, token probabilities. */
@@ -23,7 +24,7 @@ export const harvest: Signal = {
     out['request.thinkingBudget'] = f.thinkingBudget;
     out['request.reasoningEffort'] = f.reasoningEffort;
     out['request.maxTokens'] = f.maxTokens;
-    out['request.bigAsk'] = b(f.maxTokens >= 2048 || f.thinkingBudget >= 2048 || f.reasoningEffort >= 3);
+    out['request.bigAsk'] = b(isBigAsk(f));
     out['request.logprobs'] = b(f.logprobs);
     out['request.topLogprobs'] = f.topLogprobs;
     out['request.logitBias'] = b(f.logitBias);

@@ -113,6 +113,11 @@ function clusterId(f: Features, kind: string): number {
   return ref ? hash32(ref.key, 0) : 0;
 }
 
+/** A request asking for a long answer: max_tokens or thinking >= 2048, or high reasoning effort. */
+export function isBigAsk(f: Pick<Features, 'maxTokens' | 'thinkingBudget' | 'reasoningEffort'>): boolean {
+  return f.maxTokens >= 2048 || f.thinkingBudget >= 2048 || f.reasoningEffort >= 3;
+}
+
 /** Fold one request into the record. Call before `decide` so a request counts toward its own verdict. */
 export function observeRequest(rec: PrincipalRecord, f: Features, now: number): void {
   const weight = Math.max(1, f.batchSize);
@@ -136,7 +141,7 @@ export function observeRequest(rec: PrincipalRecord, f: Features, now: number): 
   rec.singleTurn = ewma(rec.singleTurn, f.turns <= 1 && f.toolResults === 0 ? 1 : 0, n);
   rec.reasoning = ewma(rec.reasoning, f.thinkingBudget >= 1024 || f.reasoningEffort >= 2 ? 1 : 0, n);
   rec.logprob = ewma(rec.logprob, f.logprobs || f.logitBias || f.n > 1 ? 1 : 0, n);
-  rec.bigAsk = ewma(rec.bigAsk, f.maxTokens >= 2048 || f.thinkingBudget >= 2048 || f.reasoningEffort >= 3 ? 1 : 0, n);
+  rec.bigAsk = ewma(rec.bigAsk, isBigAsk(f) ? 1 : 0, n);
 
   if (rec.sims.length > 0) rec.nearDup = ewma(rec.nearDup, anyWithin(rec.sims, f.simhash, NEAR_DUP_BITS) ? 1 : 0, n);
   pushRing(rec.sims, f.simhash, SIM_RING);

@@ -6,11 +6,11 @@ import type { ClusterObservation } from '../engine/state/cluster';
 import type { ClusterRef } from '../engine/types';
 import { type ClusterItem, clusterShard } from '../state/cluster-state';
 import { countCall } from './counters';
+import { KeyedBatch } from './keyed-batch';
 
 const BATCH_WINDOW_MS = 250;
 
-let queue = new Map<string, ClusterItem[]>();
-let scheduled = false;
+const queue = new KeyedBatch<ClusterItem>();
 
 export function enqueueClusters(
   env: Cloudflare.Env,
@@ -19,21 +19,11 @@ export function enqueueClusters(
   now: number,
   rulesVersion: number,
 ): Promise<void> | null {
-  for (const ref of refs) {
-    const shard = clusterShard(ref.key);
-    const items = queue.get(shard) ?? [];
-    items.push({ ref, obs, now });
-    queue.set(shard, items);
-  }
-  if (scheduled) return null;
-  scheduled = true;
-  return new Promise<void>((resolve) => setTimeout(resolve, BATCH_WINDOW_MS)).then(() => flushClusters(env, rulesVersion));
+  for (const ref of refs) queue.push(clusterShard(ref.key), { ref, obs, now });
+  return queue.schedule(BATCH_WINDOW_MS, (batch) => sendClusters(env, rulesVersion, batch));
 }
 
-export async function flushClusters(env: Cloudflare.Env, rulesVersion: number): Promise<void> {
-  const batch = queue;
-  queue = new Map();
-  scheduled = false;
+async function sendClusters(env: Cloudflare.Env, rulesVersion: number, batch: Map<string, ClusterItem[]>): Promise<void> {
   countCall('clusters', batch.size);
   await Promise.all(
     [...batch].map(async ([shard, items]) => {

@@ -5,14 +5,14 @@
  * that sends nothing more within USAGE_FLUSH_MS gets it in one `usage` call from `waitUntil`.
  */
 import type { UsageEntry } from '../engine/types';
+import { KeyedBatch } from './keyed-batch';
 
 /** Entries kept per principal: beyond this the oldest are folded into one (tokens are summed). */
 const PER_PRINCIPAL = 16;
 /** Principals with usage waiting: a full queue is flushed at once rather than grown. */
 const MAX_PRINCIPALS = 2_000;
 
-let waiting = new Map<string, UsageEntry[]>();
-let scheduled = false;
+const waiting = new KeyedBatch<UsageEntry>();
 
 export function queueUsage(
   principal: string,
@@ -20,8 +20,7 @@ export function queueUsage(
   send: (batch: Map<string, UsageEntry[]>) => Promise<void>,
   delayMs: number,
 ): Promise<void> | null {
-  const entries = waiting.get(principal) ?? [];
-  entries.push(entry);
+  const entries = waiting.push(principal, entry);
   if (entries.length > PER_PRINCIPAL) {
     const [a, b] = entries.splice(0, 2) as [UsageEntry, UsageEntry];
     entries.unshift({
@@ -29,23 +28,12 @@ export function queueUsage(
       now: b.now,
     });
   }
-  waiting.set(principal, entries);
-  if (waiting.size >= MAX_PRINCIPALS) return flushUsage(send);
-  if (scheduled) return null;
-  scheduled = true;
-  return new Promise<void>((resolve) => setTimeout(resolve, delayMs)).then(() => flushUsage(send));
+  const sendSome = (batch: Map<string, UsageEntry[]>) => (batch.size > 0 ? send(batch) : Promise.resolve());
+  if (waiting.size >= MAX_PRINCIPALS) return sendSome(waiting.drain());
+  return waiting.schedule(delayMs, sendSome);
 }
 
 /** The usage waiting for this principal, removed: the caller sends it with the principal's observe. */
 export function takeUsage(principal: string): UsageEntry[] | undefined {
-  const entries = waiting.get(principal);
-  if (entries) waiting.delete(principal);
-  return entries;
-}
-
-export function flushUsage(send: (batch: Map<string, UsageEntry[]>) => Promise<void>): Promise<void> {
-  const batch = waiting;
-  waiting = new Map();
-  scheduled = false;
-  return batch.size > 0 ? send(batch) : Promise.resolve();
+  return waiting.take(principal);
 }

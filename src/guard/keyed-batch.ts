@@ -1,0 +1,47 @@
+/**
+ * Items waiting in the isolate, grouped by key, that leave together after a short window from
+ * `waitUntil`: one call per key per window instead of one per item. Cluster observations (by shard)
+ * and answers' usage (by principal) both wait this way.
+ */
+export class KeyedBatch<T> {
+  private items = new Map<string, T[]>();
+  private scheduled = false;
+
+  /** Keys with items waiting. */
+  get size(): number {
+    return this.items.size;
+  }
+
+  /** Add an item under `key`; returns that key's list, which the caller may bound in place. */
+  push(key: string, item: T): T[] {
+    let list = this.items.get(key);
+    if (!list) {
+      list = [];
+      this.items.set(key, list);
+    }
+    list.push(item);
+    return list;
+  }
+
+  /** The items waiting under `key`, removed (the caller sends them some other way). */
+  take(key: string): T[] | undefined {
+    const list = this.items.get(key);
+    if (list) this.items.delete(key);
+    return list;
+  }
+
+  /** Everything waiting, removed; the next push opens a new window. */
+  drain(): Map<string, T[]> {
+    const batch = this.items;
+    this.items = new Map();
+    this.scheduled = false;
+    return batch;
+  }
+
+  /** The flush for `waitUntil` when this call opens the window, else null (one is already open). */
+  schedule(delayMs: number, send: (batch: Map<string, T[]>) => Promise<void>): Promise<void> | null {
+    if (this.scheduled) return null;
+    this.scheduled = true;
+    return new Promise<void>((resolve) => setTimeout(resolve, delayMs)).then(() => send(this.drain()));
+  }
+}

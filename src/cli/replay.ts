@@ -3,7 +3,8 @@
  * One decision line per record, in order; the decisions for each chunk of input are written before
  * the next chunk is read, so a driver can react to a decision before it sends more.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readSync, writeSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { DEV_PEPPER } from '../engine/dev-pepper';
 import { engineKeys } from '../engine/fingerprint';
 import { MemoryEngine } from '../engine/memory-state';
@@ -61,17 +62,56 @@ function handle(line: string): string {
   }
 }
 
-let pending = '';
-process.stdin.setEncoding('utf8');
-process.stdin.on('data', (chunk: string) => {
-  pending += chunk;
-  const lines = pending.split('\n');
-  pending = lines.pop() ?? '';
-  let out = '';
-  for (const line of lines) out += handle(line);
-  if (out) process.stdout.write(out);
-});
-process.stdin.on('end', () => {
-  const out = handle(pending);
-  if (out) process.stdout.write(out);
-});
+/**
+ * Synchronous reads and writes: no event-loop turn or idle wait between chunks, and each chunk's
+ * decisions are written before the next read, as the contract asks. A pipe returns what is available.
+ */
+function run(): void {
+  const buffer = Buffer.allocUnsafe(1 << 20);
+  const decoder = new StringDecoder('utf8');
+  let pending = '';
+  for (;;) {
+    const n = readChunk(buffer);
+    if (n === 0) break;
+    pending += decoder.write(buffer.subarray(0, n));
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    let out = '';
+    for (const line of lines) out += handle(line);
+    if (out) writeAll(out);
+  }
+  const out = handle(pending + decoder.end());
+  if (out) writeAll(out);
+}
+
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+function readChunk(buffer: Buffer): number {
+  for (;;) {
+    try {
+      return readSync(0, buffer, 0, buffer.length, null);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        Atomics.wait(PAUSE, 0, 0, 1); // a non-blocking stdin with nothing yet: wait a millisecond
+        continue;
+      }
+      if (code === 'EOF') return 0;
+      throw err;
+    }
+  }
+}
+
+function writeAll(text: string): void {
+  const bytes = Buffer.from(text, 'utf8');
+  for (let off = 0; off < bytes.length; ) {
+    try {
+      off += writeSync(1, bytes, off);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      Atomics.wait(PAUSE, 0, 0, 1);
+    }
+  }
+}
+
+run();

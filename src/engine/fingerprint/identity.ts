@@ -2,35 +2,62 @@
 import { Hmac } from '../hash/sha256';
 import type { CfProperties } from '../types';
 
+/**
+ * What a keyed id is for: its HMAC domain, how many bytes it keeps and how it is printed. Frames recur
+ * across a wrapper's prompts, and the rest (keys, networks, system prompts, shapes) recur per customer.
+ */
+const ID_KINDS = {
+  key: { bytes: 8, label: 'k_' },
+  org: { bytes: 8, label: 'o_' },
+  net: { bytes: 6, label: 'n_' },
+  user: { bytes: 8, label: 'u_' },
+  prefix: { bytes: 8, label: 'prefix:' },
+  suffix: { bytes: 8, label: 'suffix:' },
+  system: { bytes: 8, label: 'system:' },
+  tools: { bytes: 8, label: 'tools:' },
+  shape: { bytes: 8, label: 'shape:' },
+  client: { bytes: 8, label: 'client:' },
+  network: { bytes: 8, label: 'network:' },
+} as const;
+
+export type IdKind = keyof typeof ID_KINDS;
+
 /** Keyed hashers derived from the pepper once; content and identity hashes are never unkeyed. */
 export interface EngineKeys {
   hmac: Hmac;
   /** Seed for per-token sketch hashes (SimHash). */
   sketchSeed: number;
-  /** HMAC hex of a recurring input (keys, networks, system prompts, shapes), memoised per isolate. */
-  cachedHex(material: string, bytes: number): string;
+  /** The keyed id of `material` (label + HMAC hex of `kind\0material`), memoised per isolate. */
+  id(kind: IdKind, material: string): string;
 }
 
-const MEMO_LIMIT = 20_000;
+/** Entries per kind before its memo is cleared: a few MB at most, in isolate memory only, never stored. */
+const MEMO_LIMIT = 10_000;
 
 const keyCache = new Map<string, EngineKeys>();
+
+function idMemo(hmac: Hmac): EngineKeys['id'] {
+  // One map per kind, keyed by the material itself: no per-request concatenation to look an id up.
+  const memos = new Map<IdKind, Map<string, string>>();
+  for (const kind of Object.keys(ID_KINDS) as IdKind[]) memos.set(kind, new Map());
+  return function id(kind, material) {
+    const memo = memos.get(kind) as Map<string, string>;
+    let out = memo.get(material);
+    if (out === undefined) {
+      const { bytes, label } = ID_KINDS[kind];
+      out = label + hmac.hex(`${kind}\u0000${material}`, bytes);
+      if (memo.size >= MEMO_LIMIT) memo.clear();
+      memo.set(material, out);
+    }
+    return out;
+  };
+}
 
 export function engineKeys(pepper: string): EngineKeys {
   let keys = keyCache.get(pepper);
   if (!keys) {
     const hmac = new Hmac(pepper);
-    // Bounded: cleared when full. It lives in isolate memory only and is never stored.
-    const memo = new Map<string, string>();
-    const cachedHex = (material: string, bytes: number) => {
-      let hex = memo.get(material);
-      if (hex === undefined) {
-        hex = hmac.hex(material, bytes);
-        if (memo.size >= MEMO_LIMIT) memo.clear();
-        memo.set(material, hex);
-      }
-      return hex;
-    };
-    keys = { hmac, sketchSeed: hmac.u32('sketch-seed'), cachedHex };
+    keys = { hmac, sketchSeed: hmac.u32('sketch-seed'), id: idMemo(hmac) };
     if (keyCache.size > 8) keyCache.clear();
     keyCache.set(pepper, keys);
   }
@@ -46,12 +73,12 @@ export function apiKeyOf(headers: Record<string, string>): string | null {
 }
 
 export function keyHashOf(keys: EngineKeys, rawKey: string): string {
-  return `k_${keys.cachedHex(`key\u0000${rawKey}`, 8)}`;
+  return keys.id('key', rawKey);
 }
 
 /** An organization id (from a trusted header or the origin's response header), keyed like every identity. */
 export function orgHashOf(keys: EngineKeys, org: string): string {
-  return `o_${keys.cachedHex(`org\u0000${org}`, 8)}`;
+  return keys.id('org', org);
 }
 
 /** IPv4 /24 or IPv6 /48: the unit a person's addresses vary within. */

@@ -5,7 +5,7 @@ import { apiSurface } from '../surface';
 import type { ClusterRef, Features, RawRequest } from '../types';
 import { summarizeBody } from './body';
 import { cotScore } from './cot';
-import { apiKeyOf, clientSoftware, type EngineKeys, ipPrefix, keyHashOf, orgHashOf, tlsFingerprint } from './identity';
+import { apiKeyOf, clientSoftware, type EngineKeys, type IdKind, ipPrefix, keyHashOf, orgHashOf, tlsFingerprint } from './identity';
 import { boundedText, formatWrapperScore, frames, maskedWords, tokenize, topicOf } from './text';
 
 export { type EngineKeys, engineKeys } from './identity';
@@ -22,17 +22,17 @@ export interface FingerprintOptions {
 const MIN_TEMPLATE_WORDS = 6;
 
 export function fingerprint(req: RawRequest, opts: FingerprintOptions): Features {
-  const { hmac, sketchSeed, cachedHex } = opts.keys;
+  const { hmac, sketchSeed, id } = opts.keys;
   const url = safeUrl(req.url);
   const surface = apiSurface(url.pathname);
   const body = summarizeBody(req.body, surface);
 
   const rawKey = apiKeyOf(req.headers);
   const keyHash = rawKey ? keyHashOf(opts.keys, rawKey) : null;
-  const network = `n_${cachedHex(`net\u0000${ipPrefix(req.ip)}`, 6)}`;
+  const network = id('net', ipPrefix(req.ip));
   const trustedOrg = opts.trustedOrgHeader ? req.headers[opts.trustedOrgHeader.toLowerCase()] : undefined;
   const org = trustedOrg ? orgHashOf(opts.keys, trustedOrg) : keyHash && opts.orgOfKey ? opts.orgOfKey(keyHash) : null;
-  const endUser = body.endUser ? `u_${cachedHex(`user\u0000${body.endUser}`, 8)}` : null;
+  const endUser = body.endUser ? id('user', body.endUser) : null;
   const client = clientSoftware(req.headers);
   const tls = tlsFingerprint(req.cf);
   const asn = req.cf?.asn !== undefined && req.cf.asn !== '' ? String(req.cf.asn) : null;
@@ -42,13 +42,12 @@ export function fingerprint(req: RawRequest, opts: FingerprintOptions): Features
   const words = tokens.masked;
   // A long prompt's suffix frame is read from its own tail, not from the 400-word cap of the head.
   const tailWords = prompt.length > 2000 ? maskedWords(prompt.slice(-300), 60) : words;
-  const system = body.system.slice(0, 4000);
-  const systemTokens = system ? tokenize(system, 600) : null;
+  const system = body.system ? systemFeatures(body.system.slice(0, 4000), opts.keys) : null;
   let cot = cotScore(tokens.lower, prompt);
   let format = formatWrapperScore(prompt);
-  if (systemTokens) {
-    cot = Math.max(cot, cotScore(systemTokens.lower, system));
-    format = Math.max(format, formatWrapperScore(system));
+  if (system) {
+    cot = Math.max(cot, system.cot);
+    format = Math.max(format, system.format);
   }
   if (body.morePrompts.length > 0) {
     // A batch is scored as the requests it carries: average over the sampled ones.
@@ -70,20 +69,12 @@ export function fingerprint(req: RawRequest, opts: FingerprintOptions): Features
   const templateHash = templateDigest.slice(0, 16);
   const { prefix, suffix } = frames(words, tailWords);
   const clusters: ClusterRef[] = [];
-  // Frames vary per prompt; the rest (system prompts, schemas, shapes) recur: memoised.
-  const add = (kind: ClusterRef['kind'], material: string, recurring = false) => {
-    const m = `${kind}\u0000${material}`;
-    clusters.push({ kind, key: `${kind}:${recurring ? cachedHex(m, 8) : hmac.hex(m, 8)}` });
-  };
+  const add = (kind: ClusterRef['kind'] & IdKind, material: string) => clusters.push({ kind, key: id(kind, material) });
   if (prefix) add('prefix', prefix);
   if (suffix) add('suffix', suffix);
   if (words.length >= MIN_TEMPLATE_WORDS) clusters.push({ kind: 'template', key: `template:${templateDigest.slice(16)}` });
-  // The masked system prompt, so variants that differ only in names and numbers share a cluster.
-  if (systemTokens) {
-    const masked = systemTokens.masked;
-    add('system', foldWords(wordHashes(masked, sketchSeed), 0, Math.min(200, masked.length)), true);
-  }
-  if (body.toolSchema) add('tools', body.toolSchema, true);
+  if (system) clusters.push({ kind: 'system', key: system.clusterKey });
+  if (body.toolSchema) add('tools', body.toolSchema);
   add(
     'shape',
     [
@@ -101,10 +92,9 @@ export function fingerprint(req: RawRequest, opts: FingerprintOptions): Features
       client.uaVersion,
       client.sdkLang,
     ].join('|'),
-    true,
   );
-  if (tls) add('client', `${tls}|${client.uaFamily}|${client.uaVersion}`, true);
-  add('network', asn ? `asn:${asn}` : network, true);
+  if (tls) add('client', `${tls}|${client.uaFamily}|${client.uaVersion}`);
+  add('network', asn ? `asn:${asn}` : network);
 
   return {
     principal: keyHash ?? `anon_${network.slice(2)}`,
@@ -146,6 +136,34 @@ export function fingerprint(req: RawRequest, opts: FingerprintOptions): Features
     simhash,
     clusters,
   };
+}
+
+interface SystemFeatures {
+  keys: EngineKeys;
+  cot: number;
+  format: number;
+  clusterKey: string;
+}
+
+/** Applications send one system prompt with every request: read each once. Isolate memory only. */
+const systemMemo = new Map<string, SystemFeatures>();
+const SYSTEM_MEMO_LIMIT = 1000;
+
+function systemFeatures(system: string, keys: EngineKeys): SystemFeatures {
+  const known = systemMemo.get(system);
+  if (known && known.keys === keys) return known;
+  const tokens = tokenize(system, 600);
+  const masked = tokens.masked;
+  const out: SystemFeatures = {
+    keys,
+    cot: cotScore(tokens.lower, system),
+    format: formatWrapperScore(system),
+    // Masked, so variants that differ only in names and numbers share a cluster.
+    clusterKey: keys.id('system', foldWords(wordHashes(masked, keys.sketchSeed), 0, Math.min(200, masked.length))),
+  };
+  if (systemMemo.size >= SYSTEM_MEMO_LIMIT) systemMemo.clear();
+  systemMemo.set(system, out);
+  return out;
 }
 
 function safeUrl(url: string): URL {

@@ -4,7 +4,8 @@
  * hashes (keys, masked templates), identically in workerd, Node and the browser.
  */
 
-const K = new Uint32Array([
+// Int32Array, not Uint32Array: words above 2^31 would leave V8's int32 fast path for doubles.
+const K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be,
   0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa,
   0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85,
@@ -14,10 +15,10 @@ const K = new Uint32Array([
 ]);
 
 const IV = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
-const W = new Uint32Array(64);
+const W = new Int32Array(64);
 const encoder = new TextEncoder();
 
-function compress(state: Uint32Array, block: Uint8Array, offset: number): void {
+function compress(state: Int32Array, block: Uint8Array, offset: number): void {
   for (let i = 0; i < 16; i++) {
     const j = offset + i * 4;
     W[i] = ((block[j] as number) << 24) | ((block[j + 1] as number) << 16) | ((block[j + 2] as number) << 8) | (block[j + 3] as number);
@@ -61,7 +62,7 @@ function compress(state: Uint32Array, block: Uint8Array, offset: number): void {
   state[7] = ((state[7] as number) + h) | 0;
 }
 
-const STATE = new Uint32Array(8);
+const STATE = new Int32Array(8);
 const TAIL = new Uint8Array(128);
 const TAIL_VIEW = new DataView(TAIL.buffer);
 let scratch = new Uint8Array(256);
@@ -114,8 +115,8 @@ export function toHex(bytes: Uint8Array, length = bytes.length): string {
 
 /** HMAC-SHA256 with a fixed key: the padded key blocks are hashed once, at construction. */
 export class Hmac {
-  private readonly inner: Uint32Array;
-  private readonly outer: Uint32Array;
+  private readonly inner: Int32Array;
+  private readonly outer: Int32Array;
 
   constructor(key: string | Uint8Array) {
     let k = typeof key === 'string' ? encoder.encode(key) : key;
@@ -126,9 +127,9 @@ export class Hmac {
       ipad[i] = (ipad[i] as number) ^ (k[i] as number);
       opad[i] = (opad[i] as number) ^ (k[i] as number);
     }
-    this.inner = new Uint32Array(IV);
+    this.inner = new Int32Array(IV);
     compress(this.inner, ipad, 0);
-    this.outer = new Uint32Array(IV);
+    this.outer = new Int32Array(IV);
     compress(this.outer, opad, 0);
   }
 

@@ -16,8 +16,14 @@ export const SIGNALS: readonly Signal[] = [volume, elicitation, harvest, shape, 
 /** Feature name -> description, for validation and the documentation table. */
 export const FEATURES: Readonly<Record<string, string>> = Object.assign({}, ...SIGNALS.map((s) => s.features));
 
+/**
+ * Every feature, in one fixed order, as the starting map: a copy of it has its final shape at once, so
+ * the signals' sixty stores update fields instead of growing a new object key by key.
+ */
+const TEMPLATE: FeatureMap = JSON.parse(JSON.stringify(Object.fromEntries(Object.keys(FEATURES).map((k) => [k, 0]))));
+
 export function computeFeatures(ctx: SignalContext): FeatureMap {
-  const out: FeatureMap = {};
+  const out: FeatureMap = { ...TEMPLATE };
   for (const s of SIGNALS) s.compute(ctx, out);
   return out;
 }

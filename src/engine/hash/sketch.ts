@@ -198,19 +198,21 @@ export function hllCount(a: Hll, b?: Hll): number {
     for (const x of b) if (!a.includes(x)) n++;
     return n;
   }
+  if (!isSparse(a) && !isSparse(b)) return registersCount(a, b);
   const [dense, other] = isSparse(a) ? [b, a] : [a, b];
   SCRATCH.set(dense);
-  if (isSparse(other)) for (const x of other) registerAdd(SCRATCH, x);
-  else for (let i = 0; i < HLL_REGISTERS; i++) SCRATCH[i] = Math.max(SCRATCH[i] as number, other[i] as number);
+  for (const x of other) registerAdd(SCRATCH, x);
   return registersCount(SCRATCH);
 }
 
-function registersCount(registers: ArrayLike<number>): number {
+/** The estimate from 64 registers, or from the register-wise maximum of two sets (their union). */
+function registersCount(registers: ArrayLike<number>, union?: ArrayLike<number>): number {
   const m = HLL_REGISTERS;
   let sum = 0;
   let zeros = 0;
   for (let i = 0; i < m; i++) {
-    const r = registers[i] as number;
+    let r = registers[i] as number;
+    if (union !== undefined && (union[i] as number) > r) r = union[i] as number;
     sum += INV_POW2[r] as number;
     if (r === 0) zeros++;
   }

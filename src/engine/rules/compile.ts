@@ -43,15 +43,30 @@ export class RuleSetError extends Error {
   }
 }
 
+// Plain loops, and the common two-part case as one expression: every request runs every rule.
+function allOf(parts: Predicate[]): Predicate {
+  const [a, b] = parts;
+  if (parts.length === 1 && a) return a;
+  if (parts.length === 2 && a && b) return (f) => a(f) && b(f);
+  return (f) => {
+    for (let i = 0; i < parts.length; i++) if (!(parts[i] as Predicate)(f)) return false;
+    return true;
+  };
+}
+
+function anyOf(parts: Predicate[]): Predicate {
+  const [a, b] = parts;
+  if (parts.length === 1 && a) return a;
+  if (parts.length === 2 && a && b) return (f) => a(f) || b(f);
+  return (f) => {
+    for (let i = 0; i < parts.length; i++) if ((parts[i] as Predicate)(f)) return true;
+    return false;
+  };
+}
+
 function compileCondition(c: Condition): Predicate {
-  if ('all' in c) {
-    const parts = c.all.map(compileCondition);
-    return (f) => parts.every((p) => p(f));
-  }
-  if ('any' in c) {
-    const parts = c.any.map(compileCondition);
-    return (f) => parts.some((p) => p(f));
-  }
+  if ('all' in c) return allOf(c.all.map(compileCondition));
+  if ('any' in c) return anyOf(c.any.map(compileCondition));
   if ('not' in c) {
     const inner = compileCondition(c.not);
     return (f) => !inner(f);

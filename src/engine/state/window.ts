@@ -58,7 +58,9 @@ export function ewma(previous: number, value: number, n: number, floor = 1 / 32)
 /** Push into a bounded ring (newest last). */
 export function pushRing<T>(ring: T[], value: T, max: number): void {
   ring.push(value);
-  if (ring.length > max) ring.splice(0, ring.length - max);
+  // shift() moves the array's start instead of its elements; a longer stored ring is trimmed at once.
+  if (ring.length === max + 1) ring.shift();
+  else if (ring.length > max) ring.splice(0, ring.length - max);
 }
 
 /**

@@ -5,6 +5,8 @@ import { MemoryEngine } from '../../../src/engine/memory-state';
 import { type CompiledRuleSet, compileRuleSet } from '../../../src/engine/rules/compile';
 import { DEFAULT_RULE_SET, defaultRules } from '../../../src/engine/rules/defaults';
 import type { RuleSet } from '../../../src/engine/rules/schema';
+import { computeFeatures, FEATURES } from '../../../src/engine/signals';
+import type { PrincipalRecord } from '../../../src/engine/state/principal';
 import { anthropic } from './requests';
 
 const T0 = Date.UTC(2027, 0, 1);
@@ -153,5 +155,27 @@ describe('campaigns across accounts', () => {
     }
     const fresh = harvest(engine, 'sk-campaign-new', 1, t + engine.rules.boardRefreshMs + 1)[0];
     expect(fresh?.reasons).not.toContain('cluster.campaign.fresh');
+  });
+});
+
+describe('feature map', () => {
+  it('has every documented feature and no other, each a finite number, in one shape for every request', () => {
+    const engine = newEngine();
+    const maps = [
+      engine.process(anthropic({ key: 'sk-shape-a', prompt: wrapper(QUESTIONS[0] as string) }), T0),
+      engine.process(anthropic({ key: 'sk-shape-b', messages: [{ role: 'user', content: 'hi' }] }), T0 + MIN),
+    ].map((p) =>
+      computeFeatures({
+        features: p.features,
+        principal: engine.principals.get(p.features.principal) as PrincipalRecord,
+        clusters: [],
+        now: T0 + MIN,
+      }),
+    );
+    for (const map of maps) {
+      expect(Object.keys(map).sort()).toEqual(Object.keys(FEATURES).sort());
+      for (const [name, v] of Object.entries(map)) expect(Number.isFinite(v), name).toBe(true);
+    }
+    expect(Object.keys(maps[0] as object)).toEqual(Object.keys(maps[1] as object));
   });
 });

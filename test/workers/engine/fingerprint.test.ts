@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { engineKeys, fingerprint } from '../../../src/engine/fingerprint';
+import { hash53, promptCues, promptFeatures, systemFeatures } from '../../../src/engine/fingerprint/prompt';
 import { toHex } from '../../../src/engine/hash/sha256';
 import { hamming64 } from '../../../src/engine/hash/sketch';
 import { NEAR_DUP_BITS } from '../../../src/engine/state/principal';
@@ -181,5 +182,49 @@ describe('content', () => {
 
   it('does not trip on prompt words that are Object prototype names', () => {
     expect(() => fp(anthropic({ prompt: 'constructor toString hasOwnProperty __proto__ valueOf paso' }))).not.toThrow();
+  });
+});
+
+describe('memoised content', () => {
+  it('reads a repeated prompt once, and a one-character change, another pepper or a batch sample afresh', () => {
+    const text = 'Solve the following problem. Think step by step and show your reasoning: what is 12 times 13?';
+    const first = promptFeatures(text, keys);
+    expect(promptFeatures(text, keys)).toBe(first); // the memo's entry
+    const changed = promptFeatures(`${text.slice(0, -1)}!`, keys);
+    expect(changed).not.toBe(first);
+    expect(changed.cot).toBe(first.cot);
+    const other = promptFeatures(text, engineKeys('another-pepper'));
+    expect(other).not.toBe(first);
+    expect(other.templateHash).not.toBe(first.templateHash);
+    expect(other.prefixKey).not.toBe(first.prefixKey);
+    // Only cues for a batch's samples: no ids to compute.
+    expect(promptCues(text)).toEqual({ cot: first.cot, format: first.format });
+    // What the fingerprint reports is the memo's reading.
+    const f = fp(anthropic({ prompt: text }));
+    expect([f.cot, f.simhash, f.templateHash]).toEqual([first.cot, first.simhash, first.templateHash]);
+    expect(f.clusters.filter((c) => c.kind === 'prefix' || c.kind === 'template').map((c) => c.key)).toEqual([
+      first.prefixKey,
+      first.templateKey,
+    ]);
+  });
+
+  it('reads a system prompt once, and counts its cues and its cluster on every request', () => {
+    const system = 'You are a grading assistant. Always think step by step and show your reasoning before the verdict.';
+    const a = fp(anthropic({ system, prompt: 'Hello there' }));
+    const b = fp(anthropic({ system, prompt: 'Good morning' }));
+    expect(systemFeatures(system, keys)).toBe(systemFeatures(system, keys));
+    expect(a.cot).toBeGreaterThan(0.6);
+    expect(a.cot).toBe(b.cot);
+    const key = a.clusters.find((c) => c.kind === 'system')?.key;
+    expect(key).toMatch(/^system:[0-9a-f]{16}$/);
+    expect(b.clusters.find((c) => c.kind === 'system')?.key).toBe(key);
+  });
+
+  it('keys the memos by a 53-bit hash: no prompt text is held, and the seed changes every key', () => {
+    const h = hash53('hello world', 1);
+    expect(Number.isSafeInteger(h)).toBe(true);
+    expect(h).toBe(hash53('hello world', 1));
+    expect(h).not.toBe(hash53('hello world', 2));
+    expect(h).not.toBe(hash53('hello worle', 1));
   });
 });

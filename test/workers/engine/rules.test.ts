@@ -90,3 +90,34 @@ describe('rule-set validation', () => {
     expect(issues).toMatch(/rules\.1/);
   });
 });
+
+describe('compiled conditions', () => {
+  const leaf = (feature: string, gte: number) => ({ feature, gte });
+  const f = (a: number, b: number, c: number): FeatureMap => ({ 'request.cot': a, 'request.format': b, 'request.n': c });
+  const testOf = (when: unknown) => {
+    const doc = structuredClone(DEFAULT_RULE_SET);
+    doc.rules = [{ ...(doc.rules[0] as (typeof doc.rules)[number]), mode: 'enforce', when: when as never }];
+    return (compileRuleSet(doc).rules[0] as { test: (m: FeatureMap) => boolean }).test;
+  };
+  const A = leaf('request.cot', 1);
+  const B = leaf('request.format', 1);
+  const C = leaf('request.n', 1);
+  const cases: Array<[number, number, number]> = [];
+  for (let i = 0; i < 8; i++) cases.push([i & 1, (i >> 1) & 1, (i >> 2) & 1]);
+
+  it('all and any of one, two and three parts, and not, agree with their truth tables', () => {
+    const shapes: Array<[unknown, (a: boolean, b: boolean, c: boolean) => boolean]> = [
+      [{ all: [A] }, (a) => a],
+      [{ all: [A, B] }, (a, b) => a && b],
+      [{ all: [A, B, C] }, (a, b, c) => a && b && c],
+      [{ any: [A] }, (a) => a],
+      [{ any: [A, B] }, (a, b) => a || b],
+      [{ any: [A, B, C] }, (a, b, c) => a || b || c],
+      [{ not: { any: [A, { all: [B, C] }] } }, (a, b, c) => !(a || (b && c))],
+    ];
+    for (const [when, truth] of shapes) {
+      const test = testOf(when);
+      for (const [a, b, c] of cases) expect(test(f(a, b, c)), `${JSON.stringify(when)} on ${a}${b}${c}`).toBe(truth(a > 0, b > 0, c > 0));
+    }
+  });
+});

@@ -11,7 +11,7 @@ import {
   wordHashes,
 } from '../../../src/engine/hash/sketch';
 import { utf8Length } from '../../../src/engine/record';
-import { distinctCount, topCount } from '../../../src/engine/state/window';
+import { distinctCount, pushRing, topCount } from '../../../src/engine/state/window';
 
 /** The textbook SimHash: per bit, +1 for a feature that sets it and -1 otherwise; set when positive. */
 function naiveSimhash(features: number[]): string {
@@ -126,6 +126,18 @@ describe('HyperLogLog, sparse then dense', () => {
 });
 
 describe('ring counts', () => {
+  it('pushRing keeps the newest values, and trims a longer stored ring at once', () => {
+    const ring = [1, 2, 3];
+    pushRing(ring, 4, 3);
+    expect(ring).toEqual([2, 3, 4]);
+    const stored = [1, 2, 3, 4, 5, 6];
+    pushRing(stored, 7, 3);
+    expect(stored).toEqual([5, 6, 7]);
+    const short: number[] = [];
+    pushRing(short, 1, 3);
+    expect(short).toEqual([1]);
+  });
+
   it('topCount and distinctCount skip the given value', () => {
     expect(topCount([])).toBe(0);
     expect(topCount([3, 1, 3, 2, 3])).toBe(3);

@@ -1,0 +1,114 @@
+/**
+ * What a prompt's text says, read once per distinct text: elicitation cues, answer-format wrappers,
+ * topic, near-duplicate sketch, template and frame ids. Applications repeat one system prompt on every
+ * request, and the same prompts come back (retries, evaluation runs, samples of one question, a
+ * campaign's shared list), so both are memoised per isolate. Memos are keyed by a 53-bit hash of the
+ * text, so they hold no prompt text; a collision would cost one request its content features, at odds
+ * of about 1 in 10^12 per lookup.
+ */
+import { foldWords, simhashWords, wordHashes } from '../hash/sketch';
+import { cotScore } from './cot';
+import type { EngineKeys } from './identity';
+import { formatWrapperScore, frames, maskedWords, tokenize, topicOf } from './text';
+
+/** Shortest prompt (in masked words) whose whole template is a meaningful cluster. */
+const MIN_TEMPLATE_WORDS = 6;
+const MEMO_LIMIT = 10_000;
+
+export interface PromptFeatures {
+  cot: number;
+  format: number;
+  topic: number;
+  simhash: string;
+  templateHash: string;
+  /** Cluster keys of the prompt's frames and whole template; null when it is too short to have one. */
+  prefixKey: string | null;
+  suffixKey: string | null;
+  templateKey: string | null;
+}
+
+export interface SystemFeatures {
+  cot: number;
+  format: number;
+  clusterKey: string;
+}
+
+/** cyrb53: two 32-bit lanes over the text, mixed into a 53-bit number (a safe integer Map key). */
+export function hash53(text: string, seed: number): number {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+/** A bounded memo per engine keys (ids and sketches depend on the pepper), cleared when full. */
+function memoised<T>(read: (text: string, keys: EngineKeys) => T): (text: string, keys: EngineKeys) => T {
+  const memos = new WeakMap<EngineKeys, Map<number, T>>();
+  return (text, keys) => {
+    let memo = memos.get(keys);
+    if (!memo) {
+      memo = new Map();
+      memos.set(keys, memo);
+    }
+    const h = hash53(text, keys.sketchSeed);
+    let out = memo.get(h);
+    if (out === undefined) {
+      out = read(text, keys);
+      if (memo.size >= MEMO_LIMIT) memo.clear();
+      memo.set(h, out);
+    }
+    return out;
+  };
+}
+
+function readPrompt(prompt: string, keys: EngineKeys): PromptFeatures {
+  const tokens = tokenize(prompt);
+  const words = tokens.masked;
+  // A long prompt's suffix frame is read from its own tail, not from the 400-word cap of the head.
+  const tailWords = prompt.length > 2000 ? maskedWords(prompt.slice(-300), 60) : words;
+  const { prefix, suffix } = frames(words, tailWords);
+  // Words are hashed once (seeded); the near-duplicate sketch and the template fold reuse the numbers.
+  // A whole template is folded to 64 bits, so its keyed hash costs one HMAC block, not forty; one
+  // digest gives both the template id and its cluster key.
+  const hashes = wordHashes(words, keys.sketchSeed);
+  const simhash = simhashWords(hashes);
+  const templateDigest = keys.hmac.hex(`tpl\u0000${foldWords(hashes)}`, 16);
+  return {
+    cot: cotScore(tokens.lower, prompt),
+    format: formatWrapperScore(prompt),
+    topic: topicOf(words),
+    simhash,
+    templateHash: templateDigest.slice(0, 16),
+    prefixKey: prefix ? keys.id('prefix', prefix) : null,
+    suffixKey: suffix ? keys.id('suffix', suffix) : null,
+    templateKey: words.length >= MIN_TEMPLATE_WORDS ? `template:${templateDigest.slice(16)}` : null,
+  };
+}
+
+function readSystem(system: string, keys: EngineKeys): SystemFeatures {
+  const tokens = tokenize(system, 600);
+  const masked = tokens.masked;
+  return {
+    cot: cotScore(tokens.lower, system),
+    format: formatWrapperScore(system),
+    // Masked, so variants that differ only in names and numbers share a cluster.
+    clusterKey: keys.id('system', foldWords(wordHashes(masked, keys.sketchSeed), 0, Math.min(200, masked.length))),
+  };
+}
+
+/** Only the cues (elicitation, format) of a prompt: what a batch's sampled requests add. */
+export function promptCues(prompt: string): { cot: number; format: number } {
+  return { cot: cotScore(tokenize(prompt).lower, prompt), format: formatWrapperScore(prompt) };
+}
+
+/** The content features of a (bounded) prompt. */
+export const promptFeatures = memoised(readPrompt);
+
+/** The content features of a system prompt (at most its first 4,000 characters are read). */
+export const systemFeatures = memoised(readSystem);

@@ -59,6 +59,9 @@ export interface Tokens {
 export function tokenize(text: string, limit = 400): Tokens {
   const t = text.replace(/"[^"\n]{1,200}"|“[^”\n]{1,200}”|'[^'\n]{3,200}'/g, ' "q" ');
   const low = t.toLowerCase();
+  // Lower-casing can change a text's length ("İ" becomes "i" and a combining dot): then positions in
+  // `t` are not positions in `low`, and each word is lower-cased on its own.
+  const aligned = low.length === t.length;
   const lower: string[] = [];
   const masked: string[] = [];
   let sentenceStart = true;
@@ -75,14 +78,14 @@ export function tokenize(text: string, limit = 400): Tokens {
     }
     let j = i + 1;
     if (cls === WORDCH) while (j < n && charClass(t.charCodeAt(j)) === WORDCH) j++;
-    const lw = low.slice(i, j);
+    const lw = aligned ? low.slice(i, j) : t.slice(i, j).toLowerCase();
     lower.push(lw);
     if (cls === PUNCT) {
       masked.push(lw);
       sentenceStart = lw === '.' || lw === '?' || lw === '!' || lw === ':';
     } else {
       if (isDigit(c) || (c > 127 && NUMERIC.test(lw))) masked.push('0');
-      else if (!sentenceStart && j - i > 1 && t.charCodeAt(i) !== low.charCodeAt(i)) masked.push('N');
+      else if (!sentenceStart && j - i > 1 && t.charCodeAt(i) !== lw.charCodeAt(0)) masked.push('N');
       else masked.push(lw);
       sentenceStart = false;
     }

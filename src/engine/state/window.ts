@@ -63,28 +63,67 @@ export function pushRing<T>(ring: T[], value: T, max: number): void {
   else if (ring.length > max) ring.splice(0, ring.length - max);
 }
 
-/**
- * How often the most frequent value occurs in a ring, ignoring `skip` values when given. Rings hold at
- * most a few dozen numbers, so counting pairs beats allocating a map on every request.
- */
-export function topCount(ring: readonly number[], skip?: number): number {
-  let best = 0;
+// Counting a ring's values in a small open-addressing table, reused across calls (the engine is
+// synchronous): a few operations per value instead of comparing every pair. A generation stamp
+// empties the table without clearing it.
+const TABLE = 128;
+const tableKeys = new Float64Array(TABLE);
+const tableCounts = new Int32Array(TABLE);
+const tableStamps = new Int32Array(TABLE);
+let stamp = 0;
+
+/** [top count, distinct values] of a ring, ignoring `skip` values. */
+function tally(ring: readonly number[], skip: number | undefined): [number, number] {
+  if (ring.length > TABLE / 2) return tallyByPairs(ring, skip);
+  stamp = (stamp + 1) | 0;
+  let top = 0;
+  let distinct = 0;
+  for (let i = 0; i < ring.length; i++) {
+    const v = ring[i] as number;
+    if (v === skip) continue;
+    let h = Math.imul(v | 0, 0x9e3779b1) >>> 25; // 7 bits: TABLE slots
+    for (;;) {
+      if (tableStamps[h] !== stamp) {
+        tableStamps[h] = stamp;
+        tableKeys[h] = v;
+        tableCounts[h] = 1;
+        distinct++;
+        if (top < 1) top = 1;
+        break;
+      }
+      if (tableKeys[h] === v) {
+        const c = (tableCounts[h] as number) + 1;
+        tableCounts[h] = c;
+        if (c > top) top = c;
+        break;
+      }
+      h = (h + 1) & (TABLE - 1);
+    }
+  }
+  return [top, distinct];
+}
+
+/** The same counts by comparing pairs: for a ring longer than the table is sized for. */
+function tallyByPairs(ring: readonly number[], skip: number | undefined): [number, number] {
+  let top = 0;
+  let distinct = 0;
   for (let i = 0; i < ring.length; i++) {
     const v = ring[i] as number;
     if (v === skip || (i > 0 && ring.lastIndexOf(v, i - 1) !== -1)) continue; // counted at its first occurrence
+    distinct++;
     let c = 1;
     for (let j = i + 1; j < ring.length; j++) if (ring[j] === v) c++;
-    if (c > best) best = c;
+    if (c > top) top = c;
   }
-  return best;
+  return [top, distinct];
+}
+
+/** How often the most frequent value occurs in a ring, ignoring `skip` values when given. */
+export function topCount(ring: readonly number[], skip?: number): number {
+  return tally(ring, skip)[0];
 }
 
 /** Distinct values in a ring, ignoring `skip` values when given. */
 export function distinctCount(ring: readonly number[], skip?: number): number {
-  let n = 0;
-  for (let i = 0; i < ring.length; i++) {
-    const v = ring[i] as number;
-    if (v !== skip && (i === 0 || ring.lastIndexOf(v, i - 1) === -1)) n++;
-  }
-  return n;
+  return tally(ring, skip)[1];
 }

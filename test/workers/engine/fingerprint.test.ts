@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { engineKeys, fingerprint } from '../../../src/engine/fingerprint';
 import { hash53, promptCues, promptFeatures, systemFeatures } from '../../../src/engine/fingerprint/prompt';
+import { tokenize } from '../../../src/engine/fingerprint/text';
 import { toHex } from '../../../src/engine/hash/sha256';
 import { hamming64 } from '../../../src/engine/hash/sketch';
 import { NEAR_DUP_BITS } from '../../../src/engine/state/principal';
@@ -129,6 +130,12 @@ describe('content', () => {
     const b = fp(anthropic({ prompt: 'Natalia sold 93 clips in April and "a few" more in May. How many clips did she sell?' }));
     expect(a.templateHash).toBe(b.templateHash);
     expect(fp(anthropic({ prompt: 'What is the boiling point of water at sea level in kelvin?' })).templateHash).not.toBe(a.templateHash);
+  });
+
+  it('tokenizes a text whose lower-case form is longer (İ) without shifting the words after it', () => {
+    const { lower, masked } = tokenize('Visit İSTANBUL, let us go.');
+    expect(lower).toEqual(['visit', 'i\u0307stanbul', ',', 'let', 'us', 'go', '.']);
+    expect(masked).toEqual(['visit', 'N', ',', 'let', 'us', 'go', '.']);
   });
 
   it('shares a frame cluster between different questions in one wrapper', () => {

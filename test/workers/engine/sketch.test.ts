@@ -126,6 +126,26 @@ describe('HyperLogLog, sparse then dense', () => {
 });
 
 describe('ring counts', () => {
+  it('topCount and distinctCount agree with counting by map on random rings', () => {
+    let seed = 7;
+    const next = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed;
+    };
+    for (let k = 0; k < 300; k++) {
+      const ring = Array.from({ length: next() % (k % 10 === 0 ? 100 : 40) }, () =>
+        next() % 5 === 0 ? 0 : next() % (2 + (k % 9)) === 0 ? 4_000_000_000 : next() % 7,
+      );
+      const counts = new Map<number, number>();
+      for (const v of ring) counts.set(v, (counts.get(v) ?? 0) + 1);
+      const without0 = [...counts].filter(([v]) => v !== 0);
+      expect(topCount(ring)).toBe(Math.max(0, ...counts.values()));
+      expect(topCount(ring, 0)).toBe(Math.max(0, ...without0.map(([, c]) => c)));
+      expect(distinctCount(ring)).toBe(counts.size);
+      expect(distinctCount(ring, 0)).toBe(without0.length);
+    }
+  });
+
   it('pushRing keeps the newest values, and trims a longer stored ring at once', () => {
     const ring = [1, 2, 3];
     pushRing(ring, 4, 3);

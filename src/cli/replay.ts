@@ -4,7 +4,6 @@
  * the next chunk is read, so a driver can react to a decision before it sends more.
  */
 import { readFileSync, readSync, writeSync } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 import { DEV_PEPPER } from '../engine/dev-pepper';
 import { engineKeys } from '../engine/fingerprint';
 import { MemoryEngine } from '../engine/memory-state';
@@ -67,29 +66,36 @@ function handle(line: string): string {
  * decisions are written before the next read, as the contract asks. A pipe returns what is available.
  */
 function run(): void {
-  const buffer = Buffer.allocUnsafe(1 << 20);
-  const decoder = new StringDecoder('utf8');
-  let pending = '';
+  let buffer = Buffer.allocUnsafe(1 << 20);
+  let held = 0; // bytes of an unfinished line kept at the buffer's start
   for (;;) {
-    const n = readChunk(buffer);
+    if (held === buffer.length) buffer = Buffer.concat([buffer, Buffer.allocUnsafe(buffer.length)]); // a line over 1 MiB
+    const n = readChunk(buffer, held);
     if (n === 0) break;
-    pending += decoder.write(buffer.subarray(0, n));
-    const lines = pending.split('\n');
-    pending = lines.pop() ?? '';
+    const end = held + n;
+    // Lines are cut on the byte 0x0a (never part of a multi-byte UTF-8 character) and decoded one by
+    // one: no decoding of a whole chunk into one string that is then split and copied again.
+    const filled = buffer.subarray(0, end);
+    let start = 0;
     let out = '';
-    for (const line of lines) out += handle(line);
+    for (let nl = filled.indexOf(10); nl !== -1; nl = filled.indexOf(10, start)) {
+      out += handle(buffer.toString('utf8', start, nl));
+      start = nl + 1;
+    }
     if (out) writeAll(out);
+    held = end - start;
+    buffer.copy(buffer, 0, start, end);
   }
-  const out = handle(pending + decoder.end());
+  const out = handle(buffer.toString('utf8', 0, held));
   if (out) writeAll(out);
 }
 
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
-function readChunk(buffer: Buffer): number {
+function readChunk(buffer: Buffer, offset: number): number {
   for (;;) {
     try {
-      return readSync(0, buffer, 0, buffer.length, null);
+      return readSync(0, buffer, offset, buffer.length - offset, null);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EAGAIN') {

@@ -32,8 +32,12 @@ function published(kind: ClusterKind, rules: CompiledRuleSet): boolean {
   );
 }
 
-/** Recompute a cluster's verdict and its board entry (null: not worth publishing). */
-export function boardEntryFor(rec: ClusterRecord, rules: CompiledRuleSet, now: number): BoardEntry | null {
+/**
+ * Recompute a cluster's verdict and its board entry (null: not worth publishing). `known` is the
+ * cluster's stats when the caller knows they have not changed (no counted sketch changed since they
+ * were computed, in the same generation window); the verdict is still re-evaluated at `now`.
+ */
+export function boardEntryFor(rec: ClusterRecord, rules: CompiledRuleSet, now: number, known?: ClusterStats): BoardEntry | null {
   if (!published(rec.kind, rules)) return null;
   // Most clusters are one prompt's frame seen by one principal. Below both the publishing size and the
   // judged principals a verdict needs, nothing else can change (sub-sketches count at most as many
@@ -46,7 +50,7 @@ export function boardEntryFor(rec: ClusterRecord, rules: CompiledRuleSet, now: n
     rec.verdict = null;
     return null;
   }
-  const stats = clusterStats(rec, now, rules.clusterPolicy.windowMs);
+  const stats = known ?? clusterStats(rec, now, rules.clusterPolicy.windowMs);
   const verdict = updateVerdict(rec, rules.clusterPolicy, now, stats);
   if (!verdict && stats.principals < PUBLISH_MIN_PRINCIPALS) return null;
   return { key: rec.key, kind: rec.kind, stats, verdict, requests: rec.requests, lastSeen: rec.lastSeen };

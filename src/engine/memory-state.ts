@@ -7,7 +7,7 @@ import type { ListHit } from './decide';
 import { type EngineKeys, fingerprint } from './fingerprint';
 import { clusterObservation, observeAndDecide } from './pipeline';
 import type { CompiledRuleSet } from './rules/compile';
-import { type ClusterRecord, newCluster, observeCluster } from './state/cluster';
+import { type ClusterRecord, type ClusterStats, newCluster, observeCluster } from './state/cluster';
 import { newPrincipal, observeUsage, type PrincipalRecord } from './state/principal';
 import { type Decision, type Features, isStop, type RawRequest, type Usage } from './types';
 
@@ -27,6 +27,9 @@ interface ClusterSlot {
   rec: ClusterRecord;
   published: BoardEntry | undefined;
   dirty: boolean;
+  /** The stats last computed, and in which generation window, until a counted sketch changes. */
+  stats: ClusterStats | undefined;
+  statsGen: number;
 }
 
 export class MemoryEngine {
@@ -62,11 +65,18 @@ export class MemoryEngine {
     if (now - this.boardAt < this.rules.boardRefreshMs) return;
     this.boardAt = now;
     this.sweep(now);
+    // Shared clusters (a network, an SDK's shape) are touched between most refreshes, usually by
+    // principals their sketches already count: their stats are reused until a sketch changes.
+    const gen = Math.floor(now / this.rules.clusterPolicy.windowMs);
     for (const slot of this.dirty) {
       slot.dirty = false;
       // A swept cluster's slot may still be listed here; publishing it again is harmless.
-      const entry = boardEntryFor(slot.rec, this.rules, now);
-      if (entry) slot.published = entry;
+      const entry = boardEntryFor(slot.rec, this.rules, now, slot.statsGen === gen ? slot.stats : undefined);
+      if (entry) {
+        slot.published = entry;
+        slot.stats = entry.stats;
+        slot.statsGen = gen;
+      }
     }
     this.dirty.length = 0;
   }
@@ -87,7 +97,7 @@ export class MemoryEngine {
     const slots = features.clusters.map((ref) => {
       let slot = this.slots.get(ref.key);
       if (!slot) {
-        slot = { rec: newCluster(ref.key, ref.kind, now), published: undefined, dirty: false };
+        slot = { rec: newCluster(ref.key, ref.kind, now), published: undefined, dirty: false, stats: undefined, statsGen: -1 };
         this.slots.set(ref.key, slot);
       }
       return slot;
@@ -96,7 +106,7 @@ export class MemoryEngine {
     const result = observeAndDecide(principal, features, sightings, this.rules, list, now);
     const obs = clusterObservation(features, result, principal, this.rules, now);
     for (const slot of slots) {
-      observeCluster(slot.rec, obs, now, this.rules.clusterPolicy.windowMs);
+      if (observeCluster(slot.rec, obs, now, this.rules.clusterPolicy.windowMs)) slot.stats = undefined;
       if (!slot.dirty) {
         slot.dirty = true;
         this.dirty.push(slot);

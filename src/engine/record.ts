@@ -26,9 +26,10 @@ const NON_ASCII = /[^ -~\t\n\r]/; // anything but printable ASCII and common whi
 
 /** UTF-8 length without encoding: the replay reads millions of bodies and only needs their size. */
 export function utf8Length(text: string): number {
-  if (!NON_ASCII.test(text)) return text.length; // the common case, scanned natively
+  const first = text.search(NON_ASCII); // scanned natively: ASCII is one byte a character
+  if (first === -1) return text.length;
   let n = text.length;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = first; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c < 0x80) continue;
     if (c < 0x800) n += 1;

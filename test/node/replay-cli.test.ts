@@ -64,6 +64,28 @@ describe('replay CLI', () => {
     expect(decisions.some((d) => d.action === 'block' || d.action === 'challenge')).toBe(true);
   });
 
+  it('reads a record longer than its read buffer, and multi-byte text split across reads', async () => {
+    const child = replay();
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    const long = record('long', 1_800_000_000_000, `Résumé du problème — ${'é, 漢字 and more words '.repeat(120_000)}`);
+    const short = record('after', 1_800_000_060_000, 'Hello there');
+    const bytes = Buffer.from(`${JSON.stringify(long)}\n${JSON.stringify(short)}\n`);
+    expect(bytes.length).toBeGreaterThan(2 << 20);
+    // Written in odd-sized pieces so reads end inside multi-byte characters.
+    for (let off = 0; off < bytes.length; off += 65_537) child.stdin.write(bytes.subarray(off, off + 65_537));
+    child.stdin.end();
+    await new Promise((r) => child.on('close', r));
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string; action: string });
+    expect(lines.map((l) => l.id)).toEqual(['long', 'after']);
+    expect(lines.every((l) => l.action !== 'error')).toBe(true);
+  });
+
   it('rejects an invalid --rules file with the bad fields named', async () => {
     const { writeFileSync, mkdtempSync } = await import('node:fs');
     const { join } = await import('node:path');

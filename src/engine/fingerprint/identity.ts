@@ -11,6 +11,8 @@ const ID_KINDS = {
   org: { bytes: 8, label: 'o_' },
   net: { bytes: 6, label: 'n_' },
   user: { bytes: 8, label: 'u_' },
+  /** A masked template's fold: 16 bytes, the template id and its cluster key. */
+  tpl: { bytes: 16, label: '' },
   prefix: { bytes: 8, label: 'prefix:' },
   suffix: { bytes: 8, label: 'suffix:' },
   system: { bytes: 8, label: 'system:' },

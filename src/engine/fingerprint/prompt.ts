@@ -78,7 +78,7 @@ function readPrompt(prompt: string, keys: EngineKeys): PromptFeatures {
   // digest gives both the template id and its cluster key.
   const hashes = wordHashes(words, keys.sketchSeed);
   const simhash = simhashWords(hashes);
-  const templateDigest = keys.hmac.hex(`tpl\u0000${foldWords(hashes)}`, 16);
+  const templateDigest = keys.id('tpl', foldWords(hashes));
   return {
     cot: cotScore(tokens.lower, prompt),
     format: formatWrapperScore(prompt),

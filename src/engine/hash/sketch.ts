@@ -163,27 +163,31 @@ export function hllEmpty(): Hll {
 
 const isSparse = (sketch: Hll) => sketch.length < HLL_REGISTERS;
 
-function registerAdd(registers: { [i: number]: number }, hash: number): void {
+function registerAdd(registers: { [i: number]: number }, hash: number): boolean {
   const index = hash >>> 26; // top 6 bits pick the register
   const rest = (hash << 6) >>> 0;
   const rank = rest === 0 ? 27 : Math.clz32(rest) + 1;
-  if (rank > (registers[index] as number)) registers[index] = rank;
+  if (rank <= (registers[index] as number)) return false;
+  registers[index] = rank;
+  return true;
 }
 
-/** Add a 32-bit hash in place. */
-export function hllAdd(sketch: Hll, hash: number): void {
+/** Add a 32-bit hash in place; false when the sketch already counted it (its count cannot change). */
+export function hllAdd(sketch: Hll, hash: number): boolean {
   const h = hash >>> 0;
   if (isSparse(sketch)) {
-    if (sketch.includes(h)) return;
+    if (sketch.includes(h)) return false;
     if (sketch.length < SPARSE_MAX) {
       sketch.push(h);
-      return;
+      return true;
     }
     const hashes = sketch.splice(0, sketch.length);
     for (let i = 0; i < HLL_REGISTERS; i++) sketch.push(0);
     for (const x of hashes) registerAdd(sketch, x);
+    registerAdd(sketch, h);
+    return true; // the estimate may differ from the exact count it replaces
   }
-  registerAdd(sketch, h);
+  return registerAdd(sketch, h);
 }
 
 const INV_POW2 = Float64Array.from({ length: 33 }, (_, r) => 2 ** -r);

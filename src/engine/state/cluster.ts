@@ -35,13 +35,13 @@ interface Sketches {
 
 type SketchName = keyof Sketches;
 
-function add(s: Sketches, name: SketchName, h: number): void {
+function add(s: Sketches, name: SketchName, h: number): boolean {
   let sketch = s[name];
   if (!sketch) {
     sketch = hllEmpty();
     s[name] = sketch;
   }
-  hllAdd(sketch, h);
+  return hllAdd(sketch, h);
 }
 
 export interface ClusterRecord {
@@ -106,33 +106,48 @@ export interface ClusterObservation {
   template: number;
 }
 
-function rotate(rec: ClusterRecord, now: number, windowMs: number): void {
+function rotate(rec: ClusterRecord, now: number, windowMs: number): boolean {
   const gen = Math.floor(now / windowMs);
-  if (gen <= rec.gen) return;
+  if (gen <= rec.gen) return false;
   rec.prev = gen === rec.gen + 1 ? rec.cur : emptySketches();
   rec.cur = emptySketches();
   rec.gen = gen;
+  return true;
 }
 
-export function observeCluster(rec: ClusterRecord, o: ClusterObservation, now: number, windowMs: number): void {
-  rotate(rec, now, windowMs);
+/**
+ * Fold one request into a cluster. Returns whether a counted sketch changed: when none did, the
+ * cluster's stats (`clusterStats`) at the same generation are what they were.
+ */
+export function observeCluster(rec: ClusterRecord, o: ClusterObservation, now: number, windowMs: number): boolean {
+  const rotated = rotate(rec, now, windowMs);
   const h = o.principalHash;
   const s = rec.cur;
   rec.requests += o.weight;
   hllAdd(rec.templates, o.template);
   rec.cot += Math.max(1 / Math.min(rec.requests, 64), 1 / 64) * (o.cot - rec.cot);
   rec.lastSeen = Math.max(rec.lastSeen, now);
-  add(s, 'principals', h);
-  if (o.fresh) add(s, 'fresh', h);
-  if (o.judged) add(s, 'judged', h);
+  let changed = add(s, 'principals', h);
+  if (o.fresh) changed = add(s, 'fresh', h) || changed;
+  if (o.judged) changed = add(s, 'judged', h) || changed;
   if (o.suspect) {
-    add(s, 'suspects', h);
-    for (const id of o.causes) rec.causes[id] = (rec.causes[id] ?? 0) + 1;
-    const entries = Object.entries(rec.causes);
-    if (entries.length > 8) rec.causes = Object.fromEntries(entries.sort((a, b) => b[1] - a[1]).slice(0, 8));
+    changed = add(s, 'suspects', h) || changed;
+    let added = false;
+    for (const id of o.causes) {
+      // Own keys only: a rule may be named like a prototype member ("constructor").
+      const count = Object.hasOwn(rec.causes, id) ? rec.causes[id] : undefined;
+      if (count === undefined) added = true;
+      rec.causes[id] = (count ?? 0) + 1;
+    }
+    // Only a new id can take the table past 8: the common repeat costs no entries array.
+    if (added) {
+      const entries = Object.entries(rec.causes);
+      if (entries.length > 8) rec.causes = Object.fromEntries(entries.sort((a, b) => b[1] - a[1]).slice(0, 8));
+    }
   }
-  if (o.stopped) add(s, 'stopped', h);
-  if (!o.fresh && !o.suspect) add(s, 'established', h);
+  if (o.stopped) changed = add(s, 'stopped', h) || changed;
+  if (!o.fresh && !o.suspect) changed = add(s, 'established', h) || changed;
+  return changed || rotated;
 }
 
 export interface ClusterPolicy {

@@ -6,6 +6,7 @@ import { type CompiledRuleSet, compileRuleSet } from '../../../src/engine/rules/
 import { DEFAULT_RULE_SET, defaultRules } from '../../../src/engine/rules/defaults';
 import type { RuleSet } from '../../../src/engine/rules/schema';
 import { computeFeatures, FEATURES } from '../../../src/engine/signals';
+import { newCluster, observeCluster } from '../../../src/engine/state/cluster';
 import type { PrincipalRecord } from '../../../src/engine/state/principal';
 import { anthropic } from './requests';
 
@@ -177,5 +178,35 @@ describe('feature map', () => {
       for (const [name, v] of Object.entries(map)) expect(Number.isFinite(v), name).toBe(true);
     }
     expect(Object.keys(maps[0] as object)).toEqual(Object.keys(maps[1] as object));
+  });
+});
+
+describe('cluster causes', () => {
+  it('keeps the eight most frequent rule ids, counting an id named like a prototype member as any other', () => {
+    const rec = newCluster('template:x', 'template', T0);
+    const observe = (causes: string[]) =>
+      observeCluster(
+        rec,
+        {
+          principal: 'k_1',
+          principalHash: 1,
+          weight: 1,
+          fresh: true,
+          judged: true,
+          suspect: true,
+          stopped: false,
+          causes,
+          cot: 0,
+          template: 1,
+        },
+        T0,
+        MIN,
+      );
+    for (let i = 0; i < 3; i++) observe(['constructor', 'cot.share.high']);
+    for (let i = 0; i < 10; i++) observe([`rule.r${i}`]);
+    observe(['cot.share.high']);
+    expect(rec.causes.constructor).toBe(3);
+    expect(rec.causes['cot.share.high']).toBe(4);
+    expect(Object.keys(rec.causes)).toHaveLength(8);
   });
 });

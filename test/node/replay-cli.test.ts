@@ -17,7 +17,8 @@ import { MemoryEngine } from '../../src/engine/memory-state';
 import { defaultRules } from '../../src/engine/rules/defaults';
 
 function replay(args: string[] = []): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/replay.ts', ...args], { env: { ...process.env, KEY_PEPPER: '' } });
+  // The command the contract names: npm bundles the CLI, then runs it.
+  return spawn('npm', ['run', '--silent', 'replay', '--', ...args], { env: { ...process.env, KEY_PEPPER: '' } });
 }
 
 const record = (id: string, ts: number, prompt: string, key = 'sk-ant-replay') => ({

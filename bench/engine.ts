@@ -3,6 +3,10 @@
  * 12-turn tool trajectory, and replay throughput over a simulated log. Prints a table and returns rows.
  */
 
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadCorpus } from '../eval/corpus';
 import params from '../eval/params.json';
 import { buildPopulation, type SimParams } from '../eval/populations';
@@ -134,7 +138,7 @@ export function memoryBench(): Row[] {
 }
 
 /** Replay throughput in process: parse each JSONL record and decide, as the CLI does, without start-up. */
-export function replayBench(): Row & { records: number; perSecond: number } {
+export function replayBench(): Row & { records: number; perSecond: number; lines: string[] } {
   const p = structuredClone(params) as unknown as SimParams;
   p.days = 1;
   const lines: string[] = [];
@@ -159,13 +163,56 @@ export function replayBench(): Row & { records: number; perSecond: number } {
   const seconds = (performance.now() - t) / 1000;
   const perSecond = lines.length / seconds;
   const bytes = lines.reduce((s, l) => s + l.length, 0) / lines.length;
+  // The simulator draws prompts from a finite corpus, so texts recur (as retries and shared lists do
+  // in real traffic) and the prompt memo serves them: say how often.
+  const distinct = new Set(lines.map((l) => lastUserTurn(l))).size;
   return {
     name: 'replay throughput (one core, in process)',
     median: perSecond,
     p99: Number.NaN,
     unit: 'records/s',
-    extra: `${lines.length} records, mean ${(bytes / 1024).toFixed(1)} KB; 29 M records in ${(29e6 / perSecond / 60).toFixed(1)} min`,
+    extra: `${lines.length} records, mean ${(bytes / 1024).toFixed(1)} KB, ${(100 * (1 - distinct / lines.length)).toFixed(0)}% repeat a prompt text; 29 M records in ${(29e6 / perSecond / 60).toFixed(1)} min`,
     records: lines.length,
     perSecond,
+    lines,
+  };
+}
+
+/** The last user turn's text of a log line's body (what the prompt memo is keyed on). */
+function lastUserTurn(line: string): string {
+  const rec = parseRecord(line);
+  try {
+    const body = JSON.parse(rec.raw.body) as { messages?: Array<{ content?: unknown }> };
+    return JSON.stringify(body.messages?.at(-1)?.content ?? rec.raw.body);
+  } catch {
+    return rec.raw.body;
+  }
+}
+
+/** `npm run --silent replay` over the same log from a file, start-up (npm, esbuild, node) included. */
+export function replayCliBench(lines: string[]): Row {
+  const dir = mkdtempSync(join(tmpdir(), 'dg-bench-'));
+  writeFileSync(join(dir, 'traffic.jsonl'), `${lines.join('\n')}\n`);
+  writeFileSync(join(dir, 'empty.jsonl'), '');
+  const timed = (file: string) => {
+    const input = openSync(join(dir, file), 'r');
+    const t = performance.now();
+    const run = spawnSync('npm', ['run', '--silent', 'replay'], { stdio: [input, 'pipe', 'inherit'], maxBuffer: 1 << 30 });
+    const seconds = (performance.now() - t) / 1000;
+    closeSync(input);
+    return { seconds, decisions: run.stdout.toString().split('\n').filter(Boolean).length, status: run.status };
+  };
+  const startup = timed('empty.jsonl').seconds;
+  const full = timed('traffic.jsonl');
+  rmSync(dir, { recursive: true, force: true });
+  if (full.status !== 0 || full.decisions !== lines.length) {
+    throw new Error(`replay CLI: exit ${full.status}, ${full.decisions} of ${lines.length} decisions`);
+  }
+  return {
+    name: 'replay CLI end to end (npm run replay)',
+    median: lines.length / full.seconds,
+    p99: Number.NaN,
+    unit: 'records/s',
+    extra: `${lines.length} records from a file in ${full.seconds.toFixed(2)} s; start-up ${startup.toFixed(2)} s, ${(lines.length / (full.seconds - startup)).toFixed(0)} records/s after it`,
   };
 }

@@ -5,11 +5,12 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
-import { engineBench, memoryBench, type Row, replayBench } from './engine';
+import { engineBench, memoryBench, type Row, replayBench, replayCliBench } from './engine';
 import { type LatencyRow, latencyBench } from './latency';
 import { printLatency } from './latency-table';
 
-const rows: Row[] = [...engineBench(), replayBench(), ...memoryBench()];
+const { lines, ...replay } = replayBench();
+const rows: Row[] = [...engineBench(), replay, replayCliBench(lines), ...memoryBench()];
 const fmt = (x: number) => (Number.isNaN(x) ? '-' : x >= 100 ? x.toFixed(0) : x.toFixed(1));
 console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} x${cpus().length}, node ${process.version}, ${new Date().toISOString()}\n`);
 console.log(`${'measure'.padEnd(44)}${'median'.padStart(12)}${'p99'.padStart(10)}  unit`);

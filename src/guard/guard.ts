@@ -26,7 +26,7 @@ import { readBody } from './body';
 import { isolateCaches } from './caches';
 import { enqueueClusters } from './cluster-queue';
 import { countCall, stateCalls } from './counters';
-import { adoptMirror, applyRequest, dropMirror, mirrorOf, queueMirrored } from './mirror';
+import { adoptMirror, applyRequest, attachUsage, dropMirror, mirrorOf, queueMirrored } from './mirror';
 import { countUnverified } from './unverified';
 import { accountResponse } from './usage';
 import { queueUsage, takeUsage } from './usage-queue';
@@ -270,7 +270,9 @@ function account(g: GuardContext, response: Response, features: Features, t: num
   ctx.waitUntil(
     accountResponse(mine, contentType)
       .then((usage) => {
-        const flush = queueUsage(features.principal, { usage, now: t }, (batch) => sendUsage(env, batch), config.usageFlushMs);
+        const entry = { usage, now: t };
+        if (attachUsage(features.principal, entry)) return;
+        const flush = queueUsage(features.principal, entry, (batch) => sendUsage(env, batch), config.usageFlushMs);
         if (flush) ctx.waitUntil(flush);
       })
       .catch((err) => console.error(JSON.stringify({ event: 'usage_failed', principal: features.principal, message: String(err) }))),

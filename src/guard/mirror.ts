@@ -15,7 +15,7 @@ import type { DecideResult } from '../engine/decide';
 import { observeAndDecide } from '../engine/pipeline';
 import type { CompiledRuleSet } from '../engine/rules/compile';
 import { observeUsage, type PrincipalRecord } from '../engine/state/principal';
-import type { Decision } from '../engine/types';
+import type { Decision, UsageEntry } from '../engine/types';
 import type { ObserveInput, ObserveOutput } from '../state/principal-state';
 
 export const MIRROR_TTL_MS = 10_000;
@@ -66,6 +66,22 @@ export function applyRequest(
   for (const e of input.usage ?? []) observeUsage(record, e.usage, e.now);
   const result = observeAndDecide(record, input.features, input.sightings, rules, input.list, input.now);
   return { ...result, decision: waive(result.decision, record, input.now) };
+}
+
+/**
+ * An answer's usage for a mirrored principal whose next batch has not left yet: applied to the copy
+ * now, as the replay applies an answer before the next request, and sent with that batch (the object
+ * applies a request's usage before observing it; usage and request observation touch different
+ * fields, so the object's record ends the same). False when there is no such batch: the usage then
+ * waits in the usage queue as before.
+ */
+export function attachUsage(principal: string, entry: UsageEntry): boolean {
+  const m = mirrors.get(principal);
+  const last = m?.queue[m.queue.length - 1];
+  if (!m || !last) return false;
+  observeUsage(m.record, entry.usage, entry.now);
+  last.usage = [...(last.usage ?? []), entry];
+  return true;
 }
 
 /**

@@ -118,4 +118,23 @@ describe('Durable Object calls per request', () => {
     expect(record?.total).toBe(24);
     expect(record?.standing?.action).toBe(actions[firstStop]);
   });
+  it('sends a mirrored principal’s usage with its next batch: no usage call, and the object counts every answer', async () => {
+    const { binding, calls } = countingPrincipalState();
+    const overrides = { PRINCIPAL_STATE: binding, HOT_PER_MINUTE: '3', USAGE_FLUSH_MS: '1500' };
+    const backgrounds: Promise<void>[] = [];
+    let tokens = 0;
+    for (let i = 0; i < 8; i++) {
+      const { response, background } = await callGuardLive(chatRequest('sk-mirror-usage', 1 + (i % 3)), overrides);
+      tokens += ((await response.json()) as { usage: { output_tokens: number } }).usage.output_tokens;
+      backgrounds.push(background);
+      await sleep(20); // the accounting branch reads the answer's usage
+    }
+    await Promise.all(backgrounds);
+    expect(calls.batches).toBeGreaterThan(0); // mirrored from the third request
+    expect(calls.observe + calls.batched).toBe(8);
+    expect(calls.usage).toBe(0);
+    const record = await stubFor(keyHashOf(engineKeys('test-pepper'), 'sk-mirror-usage')).snapshot();
+    expect(record?.responses).toBe(8);
+    expect(record?.outputTokens).toBe(tokens);
+  });
 });

@@ -27,9 +27,9 @@ interface ClusterSlot {
   rec: ClusterRecord;
   published: BoardEntry | undefined;
   dirty: boolean;
-  /** The stats last computed, and in which generation window, until a counted sketch changes. */
+  /** The stats last computed, and for which generation window (`windowMs:gen`), until a counted sketch changes. */
   stats: ClusterStats | undefined;
-  statsGen: number;
+  statsWindow: string;
 }
 
 export class MemoryEngine {
@@ -67,15 +67,16 @@ export class MemoryEngine {
     this.sweep(now);
     // Shared clusters (a network, an SDK's shape) are touched between most refreshes, usually by
     // principals their sketches already count: their stats are reused until a sketch changes.
-    const gen = Math.floor(now / this.rules.clusterPolicy.windowMs);
+    const { windowMs } = this.rules.clusterPolicy;
+    const window = `${windowMs}:${Math.floor(now / windowMs)}`;
     for (const slot of this.dirty) {
       slot.dirty = false;
       // A swept cluster's slot may still be listed here; publishing it again is harmless.
-      const entry = boardEntryFor(slot.rec, this.rules, now, slot.statsGen === gen ? slot.stats : undefined);
+      const entry = boardEntryFor(slot.rec, this.rules, now, slot.statsWindow === window ? slot.stats : undefined);
       if (entry) {
         slot.published = entry;
         slot.stats = entry.stats;
-        slot.statsGen = gen;
+        slot.statsWindow = window;
       }
     }
     this.dirty.length = 0;
@@ -97,7 +98,7 @@ export class MemoryEngine {
     const slots = features.clusters.map((ref) => {
       let slot = this.slots.get(ref.key);
       if (!slot) {
-        slot = { rec: newCluster(ref.key, ref.kind, now), published: undefined, dirty: false, stats: undefined, statsGen: -1 };
+        slot = { rec: newCluster(ref.key, ref.kind, now), published: undefined, dirty: false, stats: undefined, statsWindow: '' };
         this.slots.set(ref.key, slot);
       }
       return slot;

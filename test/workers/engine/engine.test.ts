@@ -6,7 +6,7 @@ import { type CompiledRuleSet, compileRuleSet } from '../../../src/engine/rules/
 import { DEFAULT_RULE_SET, defaultRules } from '../../../src/engine/rules/defaults';
 import type { RuleSet } from '../../../src/engine/rules/schema';
 import { computeFeatures, FEATURES } from '../../../src/engine/signals';
-import { newCluster, observeCluster } from '../../../src/engine/state/cluster';
+import { clusterStats, newCluster, observeCluster } from '../../../src/engine/state/cluster';
 import type { PrincipalRecord } from '../../../src/engine/state/principal';
 import { anthropic } from './requests';
 
@@ -208,5 +208,52 @@ describe('cluster causes', () => {
     expect(rec.causes.constructor).toBe(3);
     expect(rec.causes['cot.share.high']).toBe(4);
     expect(Object.keys(rec.causes)).toHaveLength(8);
+  });
+});
+
+describe('cluster stats reuse', () => {
+  it('observeCluster says false only when the stats at the same generation cannot have changed', () => {
+    const windowMs = 60 * MIN;
+    let seed = 11;
+    const next = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed;
+    };
+    let unchanged = 0;
+    for (let run = 0; run < 20; run++) {
+      const rec = newCluster('shape:x', 'shape', T0);
+      let t = T0;
+      let before = clusterStats(rec, t, windowMs);
+      for (let i = 0; i < 400; i++) {
+        t += next() % (run % 2 ? 20 * MIN : MIN); // some runs cross generation windows
+        const h = next() % (run < 10 ? 8 : 200); // few principals (sparse, repeats) or many (dense)
+        const flags = next();
+        const changed = observeCluster(
+          rec,
+          {
+            principal: `k_${h}`,
+            principalHash: Math.imul(h + 1, 0x9e3779b1) >>> 0,
+            weight: 1,
+            fresh: (flags & 1) === 1,
+            judged: (flags & 2) === 2,
+            suspect: (flags & 4) === 4,
+            stopped: (flags & 8) === 8,
+            causes: [],
+            cot: 0,
+            template: h,
+          },
+          t,
+          windowMs,
+        );
+        const after = clusterStats(rec, t, windowMs);
+        if (!changed) {
+          unchanged++;
+          expect(after).toEqual(clusterStats(rec, t, windowMs));
+          expect(after).toEqual(before);
+        }
+        before = after;
+      }
+    }
+    expect(unchanged).toBeGreaterThan(1000); // the reuse is exercised, not vacuous
   });
 });

@@ -43,30 +43,23 @@ export class RuleSetError extends Error {
   }
 }
 
-// Plain loops, and the common two-part case as one expression: every request runs every rule.
-function allOf(parts: Predicate[]): Predicate {
+/**
+ * `all` (every part holds) or `any` (some part holds) as a plain loop, since every request runs every
+ * rule; one part is the part itself, and the common two-part case is one expression.
+ */
+function combine(parts: Predicate[], all: boolean): Predicate {
   const [a, b] = parts;
   if (parts.length === 1 && a) return a;
-  if (parts.length === 2 && a && b) return (f) => a(f) && b(f);
+  if (parts.length === 2 && a && b) return all ? (f) => a(f) && b(f) : (f) => a(f) || b(f);
   return (f) => {
-    for (let i = 0; i < parts.length; i++) if (!(parts[i] as Predicate)(f)) return false;
-    return true;
-  };
-}
-
-function anyOf(parts: Predicate[]): Predicate {
-  const [a, b] = parts;
-  if (parts.length === 1 && a) return a;
-  if (parts.length === 2 && a && b) return (f) => a(f) || b(f);
-  return (f) => {
-    for (let i = 0; i < parts.length; i++) if ((parts[i] as Predicate)(f)) return true;
-    return false;
+    for (let i = 0; i < parts.length; i++) if ((parts[i] as Predicate)(f) !== all) return !all;
+    return all;
   };
 }
 
 function compileCondition(c: Condition): Predicate {
-  if ('all' in c) return allOf(c.all.map(compileCondition));
-  if ('any' in c) return anyOf(c.any.map(compileCondition));
+  if ('all' in c) return combine(c.all.map(compileCondition), true);
+  if ('any' in c) return combine(c.any.map(compileCondition), false);
   if ('not' in c) {
     const inner = compileCondition(c.not);
     return (f) => !inner(f);

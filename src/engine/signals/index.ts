@@ -20,7 +20,7 @@ export const FEATURES: Readonly<Record<string, string>> = Object.assign({}, ...S
  * Every feature, in one fixed order, as the starting map: a copy of it has its final shape at once, so
  * the signals' sixty stores update fields instead of growing a new object key by key.
  */
-const TEMPLATE: FeatureMap = JSON.parse(JSON.stringify(Object.fromEntries(Object.keys(FEATURES).map((k) => [k, 0]))));
+const TEMPLATE: FeatureMap = Object.fromEntries(Object.keys(FEATURES).map((k) => [k, 0]));
 
 export function computeFeatures(ctx: SignalContext): FeatureMap {
   const out: FeatureMap = { ...TEMPLATE };

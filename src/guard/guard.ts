@@ -21,12 +21,12 @@ import { type Decision, type Features, isStop, type RawRequest, type UsageEntry 
 import { forward, type OriginTarget } from '../proxy/forward';
 import { isLoopback } from '../proxy/origin';
 import { recordFault } from '../state/faults';
-import { type ObserveInput, waiveChallenge } from '../state/principal-state';
+import { applyRequest, type ObserveInput } from '../state/principal-state';
 import { readBody } from './body';
 import { isolateCaches } from './caches';
 import { enqueueClusters } from './cluster-queue';
 import { countCall, stateCalls } from './counters';
-import { adoptMirror, applyRequest, attachUsage, dropMirror, mirrorOf, queueMirrored } from './mirror';
+import { adoptMirror, attachUsage, dropMirror, mirrorOf, queueMirrored } from './mirror';
 import { countUnverified } from './unverified';
 import { accountResponse } from './usage';
 import { queueUsage, takeUsage } from './usage-queue';
@@ -162,7 +162,7 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
     // A busy principal mirrored here: the same engine step on its record, no awaited call; the object
     // gets every request in batches (src/guard/mirror.ts).
     const m = mirror;
-    const result = applyRequest(m.record, input, rules, waiveChallenge);
+    const result = applyRequest(m.record, input, rules);
     decision = result.decision;
     isolateCaches.rememberStanding(features.principal, m.record.standing, t);
     const pending = enqueueClusters(env, features.clusters, clusterObservation(features, result, m.record, rules, t), t, version);
@@ -175,7 +175,7 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
         countCall('mirrorBatches');
         return stub.observeBatch(batch.map((i) => ({ ...i, mirrorFrom: 0 })));
       },
-      (record, queued) => applyRequest(record, queued, rules, waiveChallenge),
+      (record, queued) => applyRequest(record, queued, rules),
       now,
     );
     if (flush) ctx.waitUntil(flush);

@@ -11,11 +11,8 @@
  * from HOT_PER_MINUTE requests a minute: a key sending once a minute gains nothing from a copy.
  */
 
-import type { DecideResult } from '../engine/decide';
-import { observeAndDecide } from '../engine/pipeline';
-import type { CompiledRuleSet } from '../engine/rules/compile';
 import { observeUsage, type PrincipalRecord } from '../engine/state/principal';
-import type { Decision, UsageEntry } from '../engine/types';
+import type { UsageEntry } from '../engine/types';
 import type { ObserveInput, ObserveOutput } from '../state/principal-state';
 
 export const MIRROR_TTL_MS = 10_000;
@@ -51,21 +48,6 @@ export function adoptMirror(principal: string, record: PrincipalRecord, now: num
 
 export function dropMirror(principal: string): void {
   mirrors.delete(principal);
-}
-
-/**
- * What the object does with one request, on a record: usage first, then observe and decide, then the
- * challenge waiver of a cleared principal. `waive` is the object's own rule (src/state/principal-state.ts).
- */
-export function applyRequest(
-  record: PrincipalRecord,
-  input: ObserveInput,
-  rules: CompiledRuleSet,
-  waive: (d: Decision, r: PrincipalRecord, now: number) => Decision,
-): DecideResult {
-  for (const e of input.usage ?? []) observeUsage(record, e.usage, e.now);
-  const result = observeAndDecide(record, input.features, input.sightings, rules, input.list, input.now);
-  return { ...result, decision: waive(result.decision, record, input.now) };
 }
 
 /**

@@ -9,8 +9,9 @@
 import { DurableObject } from 'cloudflare:workers';
 import { readConfig } from '../config';
 import { compactFeatures } from '../engine/backtest';
-import type { ListHit } from '../engine/decide';
+import type { DecideResult, ListHit } from '../engine/decide';
 import { clusterObservation, observeAndDecide } from '../engine/pipeline';
+import type { CompiledRuleSet } from '../engine/rules/compile';
 import type { ClusterSighting, FeatureMap } from '../engine/signals';
 import type { ClusterObservation } from '../engine/state/cluster';
 import { newPrincipal, observeUsage, type PrincipalRecord, type Standing } from '../engine/state/principal';
@@ -75,9 +76,20 @@ function redeem(record: PrincipalRecord, solution: { nonce: string; clearanceMs:
 }
 
 /** During a clearance a challenge (standing, listed or scored) is waived; blocks are not. */
-export function waiveChallenge(d: Decision, record: PrincipalRecord, now: number): Decision {
+function waiveChallenge(d: Decision, record: PrincipalRecord, now: number): Decision {
   if (d.action !== 'challenge' || record.clearedUntil <= now) return d;
   return { ...d, action: 'allow', reasons: ['challenge.cleared', ...d.reasons], until: null };
+}
+
+/**
+ * What the object does with one request on its record, and what a mirror does on its copy
+ * (src/guard/mirror.ts): the usage the request carries first, then observe and decide, then the
+ * challenge waiver of a cleared principal.
+ */
+export function applyRequest(record: PrincipalRecord, input: ObserveInput, rules: CompiledRuleSet): DecideResult {
+  for (const e of input.usage ?? []) observeUsage(record, e.usage, e.now);
+  const result = observeAndDecide(record, input.features, input.sightings, rules, input.list, input.now);
+  return { ...result, decision: waiveChallenge(result.decision, record, input.now) };
 }
 const MAX_BACKOFF_MS = 300_000;
 const ALERT_RETRY_MS = 60_000;
@@ -158,8 +170,8 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
   }
 
   /**
-   * Several requests at once, in order: a hot principal's isolate answers from its cache and sends what
-   * it served here in batches, so one busy key costs one call per batch, not one per request.
+   * Several requests at once, in order: a mirrored principal's isolate decides on its copy and sends
+   * what it decided here in batches, so one busy key costs one call per batch, not one per request.
    */
   async observeBatch(inputs: ObserveInput[]): Promise<ObserveOutput[]> {
     const out: ObserveOutput[] = [];
@@ -167,11 +179,11 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
       const { features, now } = input;
       const rules = await rulesForVersion(this.env.DB, input.rulesVersion);
       const record = await this.load(features.principal, now);
-      if (input.usage?.length) this.applyUsage(record, input.usage);
+      // Redeeming a solution and applying usage change different fields: their order does not matter.
       const solution = input.solution ? redeem(record, input.solution, now) : null;
-      if (solution === 'accepted') this.keeps = true;
-      const result = observeAndDecide(record, features, input.sightings, rules, input.list, now);
-      const decision = waiveChallenge(result.decision, record, now);
+      if (solution === 'accepted' || input.usage?.length) this.keeps = true;
+      const result = applyRequest(record, input, rules);
+      const { decision } = result;
       const observation = clusterObservation(features, result, record, rules, now);
       // A stop of a key the origin never accepted is counted by the isolate in aggregate, not here:
       // it never reaches the origin, so keeping it per principal would let random keys grow state.

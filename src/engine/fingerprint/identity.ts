@@ -1,5 +1,6 @@
 /** Who sent a request: hashed key, org, end user, network, TLS and client software. */
 import { Hmac } from '../hash/sha256';
+import { GenerationalMemo } from '../memo';
 import type { CfProperties } from '../types';
 
 /**
@@ -33,22 +34,21 @@ export interface EngineKeys {
   id(kind: IdKind, material: string): string;
 }
 
-/** Entries per kind before its memo is cleared: a few MB at most, in isolate memory only, never stored. */
-const MEMO_LIMIT = 10_000;
+/** Entries per kind and generation (~0.2 KB each): in isolate memory only, never stored. */
+const MEMO_GENERATION = 5_000;
 
 const keyCache = new Map<string, EngineKeys>();
 
 function idMemo(hmac: Hmac): EngineKeys['id'] {
   // One map per kind, keyed by the material itself: no per-request concatenation to look an id up.
-  const memos = new Map<IdKind, Map<string, string>>();
-  for (const kind of Object.keys(ID_KINDS) as IdKind[]) memos.set(kind, new Map());
+  const memos = new Map<IdKind, GenerationalMemo<string, string>>();
+  for (const kind of Object.keys(ID_KINDS) as IdKind[]) memos.set(kind, new GenerationalMemo(MEMO_GENERATION));
   return function id(kind, material) {
-    const memo = memos.get(kind) as Map<string, string>;
+    const memo = memos.get(kind) as GenerationalMemo<string, string>;
     let out = memo.get(material);
     if (out === undefined) {
       const { bytes, label } = ID_KINDS[kind];
       out = label + hmac.hex(`${kind}\u0000${material}`, bytes);
-      if (memo.size >= MEMO_LIMIT) memo.clear();
       memo.set(material, out);
     }
     return out;

@@ -7,13 +7,15 @@
  * of about 1 in 10^12 per lookup.
  */
 import { foldWords, simhashWords, wordHashes } from '../hash/sketch';
+import { GenerationalMemo } from '../memo';
 import { cotScore } from './cot';
 import type { EngineKeys } from './identity';
 import { formatWrapperScore, frames, maskedWords, tokenize, topicOf } from './text';
 
 /** Shortest prompt (in masked words) whose whole template is a meaningful cluster. */
 const MIN_TEMPLATE_WORDS = 6;
-const MEMO_LIMIT = 10_000;
+/** Entries per generation (~0.5 KB each): 20,000 prompts at most, about 10 MB. */
+const MEMO_GENERATION = 10_000;
 
 export interface PromptFeatures {
   cot: number;
@@ -47,20 +49,19 @@ export function hash53(text: string, seed: number): number {
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
-/** A bounded memo per engine keys (ids and sketches depend on the pepper), cleared when full. */
+/** A bounded memo per engine keys (ids and sketches depend on the pepper). */
 function memoised<T>(read: (text: string, keys: EngineKeys) => T): (text: string, keys: EngineKeys) => T {
-  const memos = new WeakMap<EngineKeys, Map<number, T>>();
+  const memos = new WeakMap<EngineKeys, GenerationalMemo<number, T>>();
   return (text, keys) => {
     let memo = memos.get(keys);
     if (!memo) {
-      memo = new Map();
+      memo = new GenerationalMemo(MEMO_GENERATION);
       memos.set(keys, memo);
     }
     const h = hash53(text, keys.sketchSeed);
     let out = memo.get(h);
     if (out === undefined) {
       out = read(text, keys);
-      if (memo.size >= MEMO_LIMIT) memo.clear();
       memo.set(h, out);
     }
     return out;

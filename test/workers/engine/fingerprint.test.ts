@@ -4,6 +4,7 @@ import { hash53, promptCues, promptFeatures, systemFeatures } from '../../../src
 import { tokenize } from '../../../src/engine/fingerprint/text';
 import { toHex } from '../../../src/engine/hash/sha256';
 import { hamming64 } from '../../../src/engine/hash/sketch';
+import { GenerationalMemo } from '../../../src/engine/memo';
 import { NEAR_DUP_BITS } from '../../../src/engine/state/principal';
 import { anthropic } from './requests';
 
@@ -225,6 +226,19 @@ describe('memoised content', () => {
     const key = a.clusters.find((c) => c.kind === 'system')?.key;
     expect(key).toMatch(/^system:[0-9a-f]{16}$/);
     expect(b.clusters.find((c) => c.kind === 'system')?.key).toBe(key);
+  });
+
+  it('keeps what recurs when a memo fills, ages out one-off entries, and holds at most two generations', () => {
+    const memo = new GenerationalMemo<string, number>(4);
+    memo.set('hot', 0);
+    for (let i = 0; i < 40; i++) {
+      memo.set(`once-${i}`, i);
+      expect(memo.get('hot')).toBe(0); // a hit in the previous generation is copied forward
+      expect(memo.size).toBeLessThanOrEqual(8);
+    }
+    expect(memo.get('once-0')).toBeUndefined();
+    expect(memo.get('once-39')).toBe(39);
+    expect(memo.get('never')).toBeUndefined();
   });
 
   it('keys the memos by a 53-bit hash: no prompt text is held, and the seed changes every key', () => {

@@ -1,6 +1,7 @@
 /** fingerprint(request) -> Features: computed once per request, pure, bounded on any input. */
 
-import { apiSurface } from '../surface';
+import { GenerationalMemo } from '../memo';
+import { type ApiSurface, apiSurface } from '../surface';
 import type { ClusterRef, Features, RawRequest } from '../types';
 import { summarizeBody } from './body';
 import { apiKeyOf, clientSoftware, type EngineKeys, type IdKind, ipPrefix, keyHashOf, orgHashOf, tlsFingerprint } from './identity';
@@ -19,8 +20,7 @@ export interface FingerprintOptions {
 
 export function fingerprint(req: RawRequest, opts: FingerprintOptions): Features {
   const { id } = opts.keys;
-  const url = safeUrl(req.url);
-  const surface = apiSurface(url.pathname);
+  const surface = surfaceOf(req.url);
   const body = summarizeBody(req.body, surface);
 
   const rawKey = apiKeyOf(req.headers);
@@ -120,6 +120,18 @@ export function fingerprint(req: RawRequest, opts: FingerprintOptions): Features
     simhash: content.simhash,
     clusters,
   };
+}
+
+// A service sees few distinct request URLs: each is parsed once, not on every request.
+const surfaces = new GenerationalMemo<string, ApiSurface>(256);
+
+function surfaceOf(url: string): ApiSurface {
+  let surface = surfaces.get(url);
+  if (surface === undefined) {
+    surface = apiSurface(safeUrl(url).pathname);
+    surfaces.set(url, surface);
+  }
+  return surface;
 }
 
 function safeUrl(url: string): URL {

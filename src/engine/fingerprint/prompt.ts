@@ -6,7 +6,7 @@
  * text, so they hold no prompt text; a collision would cost one request its content features, at odds
  * of about 1 in 10^12 per lookup.
  */
-import { foldWords, simhashWords, wordHashes } from '../hash/sketch';
+import { foldWords, simhashWords } from '../hash/sketch';
 import { GenerationalMemo } from '../memo';
 import { cotScore } from './cot';
 import type { EngineKeys } from './identity';
@@ -69,15 +69,15 @@ function memoised<T>(read: (text: string, keys: EngineKeys) => T): (text: string
 }
 
 function readPrompt(prompt: string, keys: EngineKeys): PromptFeatures {
-  const tokens = tokenize(prompt);
+  // Words are hashed (seeded) as they are scanned; the near-duplicate sketch and the template fold
+  // reuse the numbers. A whole template is folded to 64 bits, so its keyed hash costs one HMAC block,
+  // not forty; one digest gives both the template id and its cluster key.
+  const tokens = tokenize(prompt, 400, keys.sketchSeed);
+  const hashes = tokens.hashes as Uint32Array;
   const words = tokens.masked;
   // A long prompt's suffix frame is read from its own tail, not from the 400-word cap of the head.
   const tailWords = prompt.length > 2000 ? maskedWords(prompt.slice(-300), 60) : words;
   const { prefix, suffix } = frames(words, tailWords);
-  // Words are hashed once (seeded); the near-duplicate sketch and the template fold reuse the numbers.
-  // A whole template is folded to 64 bits, so its keyed hash costs one HMAC block, not forty; one
-  // digest gives both the template id and its cluster key.
-  const hashes = wordHashes(words, keys.sketchSeed);
   const simhash = simhashWords(hashes);
   const templateDigest = keys.id('tpl', foldWords(hashes));
   return {
@@ -93,13 +93,13 @@ function readPrompt(prompt: string, keys: EngineKeys): PromptFeatures {
 }
 
 function readSystem(system: string, keys: EngineKeys): SystemFeatures {
-  const tokens = tokenize(system, 600);
+  const tokens = tokenize(system, 600, keys.sketchSeed);
   const masked = tokens.masked;
   return {
     cot: cotScore(tokens.lower, system),
     format: formatWrapperScore(system),
     // Masked, so variants that differ only in names and numbers share a cluster.
-    clusterKey: keys.id('system', foldWords(wordHashes(masked, keys.sketchSeed), 0, Math.min(200, masked.length))),
+    clusterKey: keys.id('system', foldWords(tokens.hashes as Uint32Array, 0, Math.min(200, masked.length))),
   };
 }
 

@@ -46,6 +46,8 @@ function charClass(c: number): number {
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const NUMERIC = /^\p{N}/u;
 
+import { hash32, hash32Final, hash32Step } from '../hash/sketch';
+
 export interface Tokens {
   /** Lower-cased words and punctuation, in order: what elicitation cues are read from. */
   lower: string[];
@@ -54,9 +56,16 @@ export interface Tokens {
    * -> `N`. Two prompts from one template mask to the same words.
    */
   masked: string[];
+  /**
+   * With a seed: `hash32(masked[i], seed)` of each masked word, computed while the word is scanned, in a
+   * buffer that is valid until the next seeded call (the SimHash and the template fold read it).
+   */
+  hashes: Uint32Array | null;
 }
 
-export function tokenize(text: string, limit = 400): Tokens {
+let hashScratch = new Uint32Array(600);
+
+export function tokenize(text: string, limit = 400, seed?: number): Tokens {
   const t = text.replace(/"[^"\n]{1,200}"|“[^”\n]{1,200}”|'[^'\n]{3,200}'/g, ' "q" ');
   const low = t.toLowerCase();
   // Lower-casing can change a text's length ("İ" becomes "i" and a combining dot): then positions in
@@ -64,6 +73,9 @@ export function tokenize(text: string, limit = 400): Tokens {
   const aligned = low.length === t.length;
   const lower: string[] = [];
   const masked: string[] = [];
+  if (seed !== undefined && hashScratch.length < limit) hashScratch = new Uint32Array(limit);
+  const hashes = seed === undefined ? null : hashScratch;
+  const s0 = (seed ?? 0) >>> 0;
   let sentenceStart = true;
   const n = t.length;
   let i = 0;
@@ -77,21 +89,29 @@ export function tokenize(text: string, limit = 400): Tokens {
       continue;
     }
     let j = i + 1;
-    if (cls === WORDCH) while (j < n && charClass(t.charCodeAt(j)) === WORDCH) j++;
+    // The word's hash over its lower-cased characters, read once (only where `low` lines up with `t`).
+    let h = hashes && aligned ? hash32Step(s0, low.charCodeAt(i)) : 0;
+    if (cls === WORDCH) {
+      while (j < n && charClass(t.charCodeAt(j)) === WORDCH) {
+        if (hashes && aligned) h = hash32Step(h, low.charCodeAt(j));
+        j++;
+      }
+    }
     const lw = aligned ? low.slice(i, j) : t.slice(i, j).toLowerCase();
     lower.push(lw);
+    let m = lw;
     if (cls === PUNCT) {
-      masked.push(lw);
       sentenceStart = lw === '.' || lw === '?' || lw === '!' || lw === ':';
     } else {
-      if (isDigit(c) || (c > 127 && NUMERIC.test(lw))) masked.push('0');
-      else if (!sentenceStart && j - i > 1 && t.charCodeAt(i) !== lw.charCodeAt(0)) masked.push('N');
-      else masked.push(lw);
+      if (isDigit(c) || (c > 127 && NUMERIC.test(lw))) m = '0';
+      else if (!sentenceStart && j - i > 1 && t.charCodeAt(i) !== lw.charCodeAt(0)) m = 'N';
       sentenceStart = false;
     }
+    if (hashes) hashes[masked.length] = m === lw && aligned ? hash32Final(h, j - i) : hash32(m, s0);
+    masked.push(m);
     i = j;
   }
-  return { lower, masked };
+  return { lower, masked, hashes: hashes ? hashes.subarray(0, masked.length) : null };
 }
 
 export function maskedWords(text: string, limit = 400): string[] {

@@ -3,7 +3,7 @@ import { engineKeys, fingerprint } from '../../../src/engine/fingerprint';
 import { hash53, promptCues, promptFeatures, systemFeatures } from '../../../src/engine/fingerprint/prompt';
 import { tokenize } from '../../../src/engine/fingerprint/text';
 import { toHex } from '../../../src/engine/hash/sha256';
-import { hamming64 } from '../../../src/engine/hash/sketch';
+import { hamming64, wordHashes } from '../../../src/engine/hash/sketch';
 import { GenerationalMemo } from '../../../src/engine/memo';
 import { NEAR_DUP_BITS } from '../../../src/engine/state/principal';
 import { anthropic } from './requests';
@@ -137,6 +137,28 @@ describe('content', () => {
     const { lower, masked } = tokenize('Visit İSTANBUL, let us go.');
     expect(lower).toEqual(['visit', 'i\u0307stanbul', ',', 'let', 'us', 'go', '.']);
     expect(masked).toEqual(['visit', 'N', ',', 'let', 'us', 'go', '.']);
+  });
+
+  it('hashes each masked word while scanning it, exactly as hashing the masked words afterwards', () => {
+    const texts = [
+      'Natalia sold 48 clips in April and "some" more in May. How many clips did she sell?',
+      'Visit İSTANBUL, let us go.', // lower-cased word by word: the hash is taken from the masked word
+      'Résumé: Ünïcode wörds, ２０２６ digits, 東京 and تجربة; then   spaces\n\nand\tTabs!',
+      '',
+      'x'.repeat(5000),
+      Array.from({ length: 700 }, (_, i) => `word${i % 37} Name${i}`).join(' '), // beyond the word limit
+    ];
+    for (const text of texts) {
+      for (const [limit, seed] of [
+        [400, 7],
+        [600, 0xdeadbeef],
+      ] as const) {
+        const t = tokenize(text, limit, seed);
+        expect(Array.from(t.hashes ?? [])).toEqual(Array.from(wordHashes(t.masked, seed)));
+        expect(t.masked).toEqual(tokenize(text, limit).masked);
+      }
+    }
+    expect(tokenize('no seed').hashes).toBeNull();
   });
 
   it('shares a frame cluster between different questions in one wrapper', () => {

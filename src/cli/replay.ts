@@ -7,7 +7,7 @@ import { readFileSync, readSync, writeSync } from 'node:fs';
 import { DEV_PEPPER } from '../engine/dev-pepper';
 import { engineKeys } from '../engine/fingerprint';
 import { MemoryEngine } from '../engine/memory-state';
-import { decisionLine, errorLine, parseRecord, RecordError } from '../engine/record';
+import { replayLine } from '../engine/record';
 import { compileRuleSet, RuleSetError } from '../engine/rules/compile';
 import { defaultRules } from '../engine/rules/defaults';
 
@@ -48,18 +48,7 @@ const engine = new MemoryEngine({
   trustedOrgHeader: args.orgHeader ?? null,
 });
 
-function handle(line: string): string {
-  if (line.trim() === '') return '';
-  try {
-    const rec = parseRecord(line);
-    const { decision, features } = engine.process(rec.raw, rec.ts);
-    if (rec.response && !MemoryEngine.stopped(decision)) engine.observeResponse(features, rec.response.usage, rec.response.org, rec.ts);
-    return `${JSON.stringify(decisionLine(rec.id, decision))}\n`;
-  } catch (err) {
-    const id = err instanceof RecordError ? err.id : null;
-    return `${JSON.stringify(errorLine(id, err instanceof Error ? err.message : String(err)))}\n`;
-  }
-}
+const handle = (line: string) => replayLine(engine, line);
 
 /**
  * Synchronous reads and writes: no event-loop turn or idle wait between chunks, and each chunk's

@@ -1,5 +1,6 @@
 /** The replay contract's records (see docs/traffic-log.md): parsing a request line, writing a decision line. */
 import { asObject, type JsonObject, usageOf } from './json';
+import { MemoryEngine } from './memory-state';
 import type { CfProperties, Decision, RawRequest, Usage } from './types';
 import { isStop } from './types';
 
@@ -121,4 +122,21 @@ export function decisionLine(id: string, d: Decision): DecisionLine {
 
 export function errorLine(id: string | null, message: string): DecisionLine {
   return { id: id ?? '', action: 'error', reached_origin: false, score: 0, reasons: [], principal: '', error: message };
+}
+
+/**
+ * One traffic-log line through the engine: its decision line with a newline, an error line for a bad
+ * record, or nothing for a blank line. What the replay CLI writes, and what the benchmark times.
+ */
+export function replayLine(engine: MemoryEngine, line: string): string {
+  if (line.trim() === '') return '';
+  try {
+    const rec = parseRecord(line);
+    const { decision, features } = engine.process(rec.raw, rec.ts);
+    if (rec.response && !MemoryEngine.stopped(decision)) engine.observeResponse(features, rec.response.usage, rec.response.org, rec.ts);
+    return `${JSON.stringify(decisionLine(rec.id, decision))}\n`;
+  } catch (err) {
+    const id = err instanceof RecordError ? err.id : null;
+    return `${JSON.stringify(errorLine(id, err instanceof Error ? err.message : String(err)))}\n`;
+  }
 }

@@ -68,6 +68,22 @@ export interface RuleScore {
   contributions: Array<[string, number, boolean]>;
 }
 
+/**
+ * Stable in-place sort, highest points first: an insertion sort, as a request has a handful of
+ * contributions and Array.prototype.sort allocates a work array on every call.
+ */
+function byPointsDescending(list: Array<[string, number, boolean]>): void {
+  for (let i = 1; i < list.length; i++) {
+    const item = list[i] as [string, number, boolean];
+    let j = i - 1;
+    while (j >= 0 && (list[j] as [string, number, boolean])[1] < item[1]) {
+      list[j + 1] = list[j] as [string, number, boolean];
+      j--;
+    }
+    list[j + 1] = item;
+  }
+}
+
 /** The anomaly score of one feature map under a rule set: rules only add points (and may cap the action). */
 export function scoreRules(rules: CompiledRuleSet, featureMap: FeatureMap): RuleScore {
   // Coordination rules score the campaign, not the principal: they never make a cluster verdict.
@@ -90,7 +106,7 @@ export function scoreRules(rules: CompiledRuleSet, featureMap: FeatureMap): Rule
     if (!coordination.has(rule.id)) ownWould += rule.points;
     contributions.push([rule.id, rule.points, enforced]);
   }
-  contributions.sort((a, b) => b[1] - a[1]);
+  byPointsDescending(contributions);
   return { total, wouldTotal, ownWould, cap, wouldCap, contributions };
 }
 

@@ -67,27 +67,27 @@ const TAIL = new Uint8Array(128);
 const TAIL_VIEW = new DataView(TAIL.buffer);
 let scratch = new Uint8Array(256);
 
-/** UTF-8 bytes of `text` in a reused buffer (valid until the next call). */
-function utf8(text: string): Uint8Array {
+/** Encode `text` as UTF-8 into the reused `scratch` buffer; returns the byte length. */
+function utf8(text: string): number {
   if (scratch.length < text.length * 3) scratch = new Uint8Array(text.length * 3);
-  const { written } = encoder.encodeInto(text, scratch);
-  return scratch.subarray(0, written);
+  return encoder.encodeInto(text, scratch).written;
 }
 
 /**
- * SHA-256 of `data` into `out`, continuing from `init` (a precomputed state) after `prefixBytes`
- * already hashed. Works in preallocated buffers: the engine hashes a dozen short strings a request.
+ * SHA-256 of the first `length` bytes of `data` into `out`, continuing from `init` (a precomputed
+ * state) after `prefixBytes` already hashed. Works in preallocated buffers, with no views: the engine
+ * hashes a dozen short strings a request.
  */
-function digestInto(out: Uint8Array, data: Uint8Array, init: ArrayLike<number> = IV, prefixBytes = 0): Uint8Array {
+function digestInto(out: Uint8Array, data: Uint8Array, length: number, init: ArrayLike<number> = IV, prefixBytes = 0): Uint8Array {
   STATE.set(init);
-  const full = data.length - (data.length % 64);
+  const full = length - (length % 64);
   for (let off = 0; off < full; off += 64) compress(STATE, data, off);
-  const tailLen = data.length - full;
+  const tailLen = length - full;
   const tailSize = tailLen < 56 ? 64 : 128;
   TAIL.fill(0, 0, tailSize);
-  TAIL.set(data.subarray(full));
+  for (let i = 0; i < tailLen; i++) TAIL[i] = data[full + i] as number;
   TAIL[tailLen] = 0x80;
-  const bits = (prefixBytes + data.length) * 8;
+  const bits = (prefixBytes + length) * 8;
   TAIL_VIEW.setUint32(tailSize - 8, Math.floor(bits / 0x100000000));
   TAIL_VIEW.setUint32(tailSize - 4, bits >>> 0);
   for (let off = 0; off < tailSize; off += 64) compress(STATE, TAIL, off);
@@ -102,7 +102,9 @@ function digestInto(out: Uint8Array, data: Uint8Array, init: ArrayLike<number> =
 }
 
 export function sha256(input: string | Uint8Array): Uint8Array {
-  return digestInto(new Uint8Array(32), typeof input === 'string' ? utf8(input) : input);
+  if (typeof input !== 'string') return digestInto(new Uint8Array(32), input, input.length);
+  const length = utf8(input);
+  return digestInto(new Uint8Array(32), scratch, length);
 }
 
 const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
@@ -136,8 +138,11 @@ export class Hmac {
   private readonly innerOut = new Uint8Array(32);
 
   digest(message: string | Uint8Array, out = new Uint8Array(32)): Uint8Array {
-    digestInto(this.innerOut, typeof message === 'string' ? utf8(message) : message, this.inner, 64);
-    return digestInto(out, this.innerOut, this.outer, 64);
+    if (typeof message === 'string') {
+      const length = utf8(message);
+      digestInto(this.innerOut, scratch, length, this.inner, 64);
+    } else digestInto(this.innerOut, message, message.length, this.inner, 64);
+    return digestInto(out, this.innerOut, 32, this.outer, 64);
   }
 
   /** Hex of the first `bytes` bytes: a compact, keyed identifier. */

@@ -71,10 +71,16 @@ const tableKeys = new Float64Array(TABLE);
 const tableCounts = new Int32Array(TABLE);
 const tableStamps = new Int32Array(TABLE);
 let stamp = 0;
+// What the last tally found: module state rather than a tuple, so a count allocates nothing.
+let tallyTop = 0;
+let tallyDistinct = 0;
 
-/** [top count, distinct values] of a ring, ignoring `skip` values. */
-function tally(ring: readonly number[], skip: number | undefined): [number, number] {
-  if (ring.length > TABLE / 2) return tallyByPairs(ring, skip);
+/** Count a ring's values into `tallyTop` (the most frequent value's count) and `tallyDistinct`, ignoring `skip`. */
+function tally(ring: readonly number[], skip: number | undefined): void {
+  if (ring.length > TABLE / 2) {
+    tallyByPairs(ring, skip);
+    return;
+  }
   stamp = (stamp + 1) | 0;
   let top = 0;
   let distinct = 0;
@@ -100,11 +106,12 @@ function tally(ring: readonly number[], skip: number | undefined): [number, numb
       h = (h + 1) & (TABLE - 1);
     }
   }
-  return [top, distinct];
+  tallyTop = top;
+  tallyDistinct = distinct;
 }
 
 /** The same counts by comparing pairs: for a ring longer than the table is sized for. */
-function tallyByPairs(ring: readonly number[], skip: number | undefined): [number, number] {
+function tallyByPairs(ring: readonly number[], skip: number | undefined): void {
   let top = 0;
   let distinct = 0;
   for (let i = 0; i < ring.length; i++) {
@@ -115,15 +122,18 @@ function tallyByPairs(ring: readonly number[], skip: number | undefined): [numbe
     for (let j = i + 1; j < ring.length; j++) if (ring[j] === v) c++;
     if (c > top) top = c;
   }
-  return [top, distinct];
+  tallyTop = top;
+  tallyDistinct = distinct;
 }
 
 /** How often the most frequent value occurs in a ring, ignoring `skip` values when given. */
 export function topCount(ring: readonly number[], skip?: number): number {
-  return tally(ring, skip)[0];
+  tally(ring, skip);
+  return tallyTop;
 }
 
 /** Distinct values in a ring, ignoring `skip` values when given. */
 export function distinctCount(ring: readonly number[], skip?: number): number {
-  return tally(ring, skip)[1];
+  tally(ring, skip);
+  return tallyDistinct;
 }

@@ -1,5 +1,6 @@
 /** Rules as data: validation, and a positive and a negative case for every default rule. */
 import { describe, expect, it } from 'vitest';
+import { scoreRules } from '../../../src/engine/decide';
 import { compileRuleSet, RuleSetError } from '../../../src/engine/rules/compile';
 import { DEFAULT_RULE_SET, defaultRules } from '../../../src/engine/rules/defaults';
 import type { FeatureMap } from '../../../src/engine/signals';
@@ -119,5 +120,23 @@ describe('compiled conditions', () => {
       const test = testOf(when);
       for (const [a, b, c] of cases) expect(test(f(a, b, c)), `${JSON.stringify(when)} on ${a}${b}${c}`).toBe(truth(a > 0, b > 0, c > 0));
     }
+  });
+});
+
+describe('scoring', () => {
+  it('lists contributions highest points first, rules with equal points in rule-set order', () => {
+    const doc = structuredClone(DEFAULT_RULE_SET);
+    const base = doc.rules[0] as (typeof doc.rules)[number];
+    const points = [5, 10, 5, 10, 7, -2, 10];
+    doc.rules = points.map((p, i) => ({
+      ...base,
+      id: `r${i}`,
+      mode: 'enforce' as const,
+      points: p,
+      when: { feature: 'request.cot', gte: 0 },
+    }));
+    const { contributions, total } = scoreRules(compileRuleSet(doc), { 'request.cot': 1 });
+    expect(contributions.map(([id]) => id)).toEqual(['r1', 'r3', 'r6', 'r4', 'r0', 'r2', 'r5']);
+    expect(total).toBe(points.reduce((a, b) => a + b, 0));
   });
 });

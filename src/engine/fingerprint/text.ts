@@ -3,6 +3,8 @@
  * answer-format wrappers, topic. Work is bounded: only a head and a tail of a long prompt are read.
  */
 
+import { hash32, hash32Final, hash32Step } from '../hash/sketch';
+
 export const HEAD_CHARS = 2400;
 export const TAIL_CHARS = 600;
 
@@ -45,8 +47,6 @@ function charClass(c: number): number {
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const NUMERIC = /^\p{N}/u;
-
-import { hash32, hash32Final, hash32Step } from '../hash/sketch';
 
 export interface Tokens {
   /** Lower-cased words and punctuation, in order: what elicitation cues are read from. */

@@ -21,7 +21,7 @@ import { type Decision, type Features, isStop, type RawRequest, type UsageEntry 
 import { forward, type OriginTarget } from '../proxy/forward';
 import { isLoopback } from '../proxy/origin';
 import { recordFault } from '../state/faults';
-import { applyRequest, type ObserveInput } from '../state/principal-state';
+import { applyRequest, type ObserveInput } from '../state/principal-step';
 import { readBody } from './body';
 import { isolateCaches } from './caches';
 import { enqueueClusters } from './cluster-queue';

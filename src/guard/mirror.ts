@@ -13,7 +13,7 @@
 
 import { observeUsage, type PrincipalRecord } from '../engine/state/principal';
 import type { UsageEntry } from '../engine/types';
-import type { ObserveInput, ObserveOutput } from '../state/principal-state';
+import type { ObserveInput, ObserveOutput } from '../state/principal-step';
 
 export const MIRROR_TTL_MS = 10_000;
 const BATCH_WINDOW_MS = 250;

@@ -10,7 +10,7 @@ import { engineKeys, fingerprint } from '../../src/engine/fingerprint';
 import { keyHashOf } from '../../src/engine/fingerprint/identity';
 import type { PrincipalRecord } from '../../src/engine/state/principal';
 import { stateCalls } from '../../src/guard/counters';
-import type { ObserveInput } from '../../src/state/principal-state';
+import type { ObserveInput } from '../../src/state/principal-step';
 import { anthropic } from './engine/requests';
 import { callGuard, callGuardLive, countingPrincipalState } from './helpers';
 import { chatRequest, harvestRequest } from './traffic';

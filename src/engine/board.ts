@@ -43,10 +43,8 @@ export function boardEntryFor(rec: ClusterRecord, rules: CompiledRuleSet, now: n
   // judged principals a verdict needs, nothing else can change (sub-sketches count at most as many
   // principals as the whole), so the other five counts are skipped.
   const liveVerdict = rec.verdict !== null && rec.verdict.until > now;
-  if (
-    !liveVerdict &&
-    principalsCount(rec, now, rules.clusterPolicy.windowMs) < Math.min(PUBLISH_MIN_PRINCIPALS, rules.clusterPolicy.minJudged)
-  ) {
+  const principals = known ? known.principals : principalsCount(rec, now, rules.clusterPolicy.windowMs);
+  if (!liveVerdict && principals < Math.min(PUBLISH_MIN_PRINCIPALS, rules.clusterPolicy.minJudged)) {
     rec.verdict = null;
     return null;
   }

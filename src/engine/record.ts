@@ -48,7 +48,10 @@ function responseUsage(u: unknown): Usage | null {
   return { inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0 };
 }
 
-export function parseRecord(line: string): TrafficRecord {
+/** How a body's UTF-8 size is measured: `utf8Length` anywhere; the Node CLI passes its native count. */
+export type ByteLength = (text: string) => number;
+
+export function parseRecord(line: string, byteLength: ByteLength = utf8Length): TrafficRecord {
   let v: unknown;
   try {
     v = JSON.parse(line);
@@ -85,7 +88,7 @@ export function parseRecord(line: string): TrafficRecord {
       ip: typeof v.ip === 'string' ? v.ip : '',
       cf: isObj(v.cf) ? (v.cf as CfProperties) : undefined,
       body,
-      bodyBytes: utf8Length(body),
+      bodyBytes: byteLength(body),
     },
     response: resp
       ? {
@@ -128,10 +131,10 @@ export function errorLine(id: string | null, message: string): DecisionLine {
  * One traffic-log line through the engine: its decision line with a newline, an error line for a bad
  * record, or nothing for a blank line. What the replay CLI writes, and what the benchmark times.
  */
-export function replayLine(engine: MemoryEngine, line: string): string {
+export function replayLine(engine: MemoryEngine, line: string, byteLength: ByteLength = utf8Length): string {
   if (line.trim() === '') return '';
   try {
-    const rec = parseRecord(line);
+    const rec = parseRecord(line, byteLength);
     const { decision, features } = engine.process(rec.raw, rec.ts);
     if (rec.response && !MemoryEngine.stopped(decision)) engine.observeResponse(features, rec.response.usage, rec.response.org, rec.ts);
     return `${JSON.stringify(decisionLine(rec.id, decision))}\n`;

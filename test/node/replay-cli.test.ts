@@ -14,6 +14,7 @@ import { WRAPPERS } from '../../eval/wrappers';
 import { DEV_PEPPER } from '../../src/engine/dev-pepper';
 import { engineKeys } from '../../src/engine/fingerprint';
 import { MemoryEngine } from '../../src/engine/memory-state';
+import { utf8Length } from '../../src/engine/record';
 import { defaultRules } from '../../src/engine/rules/defaults';
 
 function replay(args: string[] = []): ChildProcessWithoutNullStreams {
@@ -141,5 +142,11 @@ describe('replay CLI', () => {
       .map((l) => (JSON.parse(l) as { action: string }).action);
     expect(replayed).toEqual(actions);
     expect(new Set(actions).size).toBeGreaterThan(1);
+  });
+
+  it("counts body bytes natively as the engine's utf8Length does", () => {
+    for (const s of ['', 'abc', 'héllo', '日本語', '😀x', '\ud800', 'a\udc00b', '\ud83d', `${'x'.repeat(1000)}ü😀日`]) {
+      expect(Buffer.byteLength(s, 'utf8')).toBe(utf8Length(s));
+    }
   });
 });

@@ -5,6 +5,7 @@
 import { asObject, finiteNumber } from '../json';
 import type { ApiSurface } from '../surface';
 import type { RequestAsks } from '../types';
+import { flatJoin } from './text';
 
 export const MAX_MESSAGES = 256;
 export const MAX_BLOCKS = 64;
@@ -38,13 +39,18 @@ function str(v: unknown): string | null {
 export function textOf(content: unknown, budget = MAX_TEXT, depth = 0): string {
   if (typeof content === 'string') return content.length > budget ? content.slice(0, budget) : content;
   if (!Array.isArray(content) || depth > 3) return '';
-  let out = '';
-  for (let i = 0; i < content.length && i < MAX_BLOCKS && out.length < budget; i++) {
+  const parts: string[] = [];
+  let length = 0; // of the parts joined
+  for (let i = 0; i < content.length && i < MAX_BLOCKS && length < budget; i++) {
     const b = obj(content[i]);
     if (!b) continue;
-    const t = str(b.text) ?? str(b.input_text) ?? (b.content !== undefined ? textOf(b.content, budget - out.length, depth + 1) : '');
-    if (t) out += (out ? '\n' : '') + t;
+    const t = str(b.text) ?? str(b.input_text) ?? (b.content !== undefined ? textOf(b.content, budget - length, depth + 1) : '');
+    if (t) {
+      length += (parts.length > 0 ? 1 : 0) + t.length;
+      parts.push(t);
+    }
   }
+  const out = flatJoin(parts, '\n'); // flat, for the scanners that read it (see flatJoin)
   return out.length > budget ? out.slice(0, budget) : out;
 }
 

@@ -12,8 +12,6 @@ const ID_KINDS = {
   org: { bytes: 8, label: 'o_' },
   net: { bytes: 6, label: 'n_' },
   user: { bytes: 8, label: 'u_' },
-  /** A masked template's fold: 16 bytes, the template id and its cluster key. */
-  tpl: { bytes: 16, label: '' },
   prefix: { bytes: 8, label: 'prefix:' },
   suffix: { bytes: 8, label: 'suffix:' },
   system: { bytes: 8, label: 'system:' },
@@ -48,7 +46,7 @@ function idMemo(hmac: Hmac): EngineKeys['id'] {
     let out = memo.get(material);
     if (out === undefined) {
       const { bytes, label } = ID_KINDS[kind];
-      out = label + hmac.hex(`${kind}\u0000${material}`, bytes);
+      out = hmac.hex(`${kind}\u0000${material}`, bytes, label);
       memo.set(material, out);
     }
     return out;
@@ -86,7 +84,7 @@ export function orgHashOf(keys: EngineKeys, org: string): string {
 /** IPv4 /24 or IPv6 /48: the unit a person's addresses vary within. */
 export function ipPrefix(ip: string): string {
   const v4 = ip.match(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.\d{1,3}$/);
-  if (v4) return `${v4[1]}.${v4[2]}.${v4[3]}.0/24`;
+  if (v4) return [v4[1], v4[2], v4[3], '0/24'].join('.'); // joined, not concatenated: a flat Map key
   if (ip.includes(':')) {
     const [head = ''] = ip.split('::');
     const groups = head.split(':').filter(Boolean);

@@ -1,14 +1,28 @@
 /** fingerprint(request) -> Features: computed once per request, pure, bounded on any input. */
 
+import { TupleHash } from '../hash/tuple';
 import { GenerationalMemo } from '../memo';
 import { type ApiSurface, apiSurface } from '../surface';
 import type { ClusterRef, Features, RawRequest } from '../types';
-import { summarizeBody } from './body';
-import { apiKeyOf, clientSoftware, type EngineKeys, type IdKind, ipPrefix, keyHashOf, orgHashOf, tlsFingerprint } from './identity';
+import { type BodySummary, summarizeBody } from './body';
+import {
+  apiKeyOf,
+  type ClientSoftware,
+  clientSoftware,
+  type EngineKeys,
+  type IdKind,
+  ipPrefix,
+  keyHashOf,
+  orgHashOf,
+  tlsFingerprint,
+} from './identity';
 import { promptCues, promptFeatures, systemFeatures } from './prompt';
 import { boundedText } from './text';
 
 export { type EngineKeys, engineKeys } from './identity';
+
+/** Shapes per memo generation: a service sees few (an SDK's defaults, a script's fixed parameters). */
+const SHAPE_MEMO_GENERATION = 2_000;
 
 export interface FingerprintOptions {
   keys: EngineKeys;
@@ -59,25 +73,8 @@ export function fingerprint(req: RawRequest, opts: FingerprintOptions): Features
   if (content.templateKey) clusters.push({ kind: 'template', key: content.templateKey });
   if (system) clusters.push({ kind: 'system', key: system.clusterKey });
   if (body.toolSchema) add('tools', body.toolSchema);
-  add(
-    'shape',
-    [
-      surface,
-      body.model,
-      body.maxTokens,
-      body.thinkingBudget,
-      body.reasoningEffort,
-      body.logprobs,
-      body.topLogprobs,
-      body.n,
-      body.temperature,
-      body.stream,
-      client.uaFamily,
-      client.uaVersion,
-      client.sdkLang,
-    ].join('|'),
-  );
-  if (tls) add('client', `${tls}|${client.uaFamily}|${client.uaVersion}`);
+  clusters.push({ kind: 'shape', key: shapeKey(opts.keys, surface, body, client) });
+  if (tls) add('client', [tls, client.uaFamily, client.uaVersion].join('|'));
   add('network', asn ? `asn:${asn}` : network);
 
   return {
@@ -120,6 +117,59 @@ export function fingerprint(req: RawRequest, opts: FingerprintOptions): Features
     simhash: content.simhash,
     clusters,
   };
+}
+
+const shapeMemos = new WeakMap<EngineKeys, GenerationalMemo<number, string>>();
+const tuple = new TupleHash();
+
+/**
+ * The request-shape cluster key (surface, parameters, client software): what one SDK or one script
+ * sends alike. Most requests repeat a shape already seen, so it is looked up by a hash of the fields,
+ * and its material is joined only for a new one.
+ */
+function shapeKey(keys: EngineKeys, surface: ApiSurface, body: BodySummary, client: ClientSoftware): string {
+  const h = tuple
+    .start(keys.sketchSeed)
+    .string(surface)
+    .string(body.model)
+    .number(body.maxTokens)
+    .number(body.thinkingBudget)
+    .number(body.reasoningEffort)
+    .number(body.logprobs ? 1 : 0)
+    .number(body.topLogprobs)
+    .number(body.n)
+    .number(body.temperature)
+    .number(body.stream ? 1 : 0)
+    .string(client.uaFamily)
+    .string(client.uaVersion)
+    .string(client.sdkLang)
+    .end();
+  let memo = shapeMemos.get(keys);
+  if (!memo) {
+    memo = new GenerationalMemo(SHAPE_MEMO_GENERATION);
+    shapeMemos.set(keys, memo);
+  }
+  let key = memo.get(h);
+  if (key === undefined) {
+    const material = [
+      surface,
+      body.model,
+      body.maxTokens,
+      body.thinkingBudget,
+      body.reasoningEffort,
+      body.logprobs,
+      body.topLogprobs,
+      body.n,
+      body.temperature,
+      body.stream,
+      client.uaFamily,
+      client.uaVersion,
+      client.sdkLang,
+    ].join('|');
+    key = keys.id('shape', material);
+    memo.set(h, key);
+  }
+  return key;
 }
 
 // A service sees few distinct request URLs: each is parsed once, not on every request.

@@ -6,11 +6,14 @@
  * text, so they hold no prompt text; a collision would cost one request its content features, at odds
  * of about 1 in 10^12 per lookup.
  */
-import { foldWords, simhashWords } from '../hash/sketch';
+import { IntSet } from '../hash/int-set';
+import { toHex } from '../hash/sha256';
+import { simhashWords } from '../hash/simhash';
+import { foldWords, hash32 } from '../hash/sketch';
 import { GenerationalMemo } from '../memo';
-import { cotScore } from './cot';
+import { COT_VOCABULARY, cotScore } from './cot';
 import type { EngineKeys } from './identity';
-import { formatWrapperScore, frames, maskedWords, tokenize, topicOf } from './text';
+import { formatWrapperScore, frames, TOPIC_VOCABULARY, tokenize } from './text';
 
 /** Shortest prompt (in masked words) whose whole template is a meaningful cluster. */
 const MIN_TEMPLATE_WORDS = 6;
@@ -68,38 +71,52 @@ function memoised<T>(read: (text: string, keys: EngineKeys) => T): (text: string
   };
 }
 
+const digestOut = new Uint8Array(32);
+const vocabularies = new Map<number, IntSet>();
+
+/** The seeded hashes of the words the cue and topic readers compare with (see `tokenize`). */
+function vocabulary(seed: number): IntSet {
+  let v = vocabularies.get(seed);
+  if (!v) {
+    v = new IntSet([...COT_VOCABULARY, ...TOPIC_VOCABULARY].map((w) => hash32(w, seed)));
+    if (vocabularies.size > 8) vocabularies.clear();
+    vocabularies.set(seed, v);
+  }
+  return v;
+}
+
 function readPrompt(prompt: string, keys: EngineKeys): PromptFeatures {
   // Words are hashed (seeded) as they are scanned; the near-duplicate sketch and the template fold
-  // reuse the numbers. A whole template is folded to 64 bits, so its keyed hash costs one HMAC block,
-  // not forty; one digest gives both the template id and its cluster key.
-  const tokens = tokenize(prompt, 400, keys.sketchSeed);
+  // reuse the numbers, and only words a reader compares get a string. A whole template is folded to
+  // 64 bits, so its keyed hash costs one HMAC block, not forty; one digest gives both the template id
+  // and its cluster key.
+  const tokens = tokenize(prompt, 400, keys.sketchSeed, vocabulary(keys.sketchSeed));
   const hashes = tokens.hashes as Uint32Array;
-  const words = tokens.masked;
   // A long prompt's suffix frame is read from its own tail, not from the 400-word cap of the head.
-  const tailWords = prompt.length > 2000 ? maskedWords(prompt.slice(-300), 60) : words;
-  const { prefix, suffix } = frames(words, tailWords);
+  const tail = prompt.length > 2000 ? tokenize(prompt.slice(-300), 60).tail : tokens.tail;
+  const { prefix, suffix } = frames(tokens.count, tokens.head, tail);
   const simhash = simhashWords(hashes);
-  const templateDigest = keys.id('tpl', foldWords(hashes));
+  // Templates rarely repeat across distinct prompts, so their digest is not memoised.
+  const templateDigest = keys.hmac.digest(`tpl\u0000${foldWords(hashes)}`, digestOut);
   return {
     cot: cotScore(tokens.lower, prompt),
     format: formatWrapperScore(prompt),
-    topic: topicOf(words),
+    topic: tokens.topic,
     simhash,
-    templateHash: templateDigest.slice(0, 16),
+    templateHash: toHex(templateDigest, 8),
     prefixKey: prefix ? keys.id('prefix', prefix) : null,
     suffixKey: suffix ? keys.id('suffix', suffix) : null,
-    templateKey: words.length >= MIN_TEMPLATE_WORDS ? `template:${templateDigest.slice(16)}` : null,
+    templateKey: tokens.count >= MIN_TEMPLATE_WORDS ? toHex(templateDigest.subarray(8), 8, 'template:') : null,
   };
 }
 
 function readSystem(system: string, keys: EngineKeys): SystemFeatures {
-  const tokens = tokenize(system, 600, keys.sketchSeed);
-  const masked = tokens.masked;
+  const tokens = tokenize(system, 600, keys.sketchSeed, vocabulary(keys.sketchSeed));
   return {
     cot: cotScore(tokens.lower, system),
     format: formatWrapperScore(system),
     // Masked, so variants that differ only in names and numbers share a cluster.
-    clusterKey: keys.id('system', foldWords(tokens.hashes as Uint32Array, 0, Math.min(200, masked.length))),
+    clusterKey: keys.id('system', foldWords(tokens.hashes as Uint32Array, 0, Math.min(200, tokens.count))),
   };
 }
 

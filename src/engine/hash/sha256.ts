@@ -107,12 +107,21 @@ export function sha256(input: string | Uint8Array): Uint8Array {
   return digestInto(new Uint8Array(32), scratch, length);
 }
 
-const HEX_BYTE = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HEX_CODES = Array.from('0123456789abcdef', (ch) => ch.charCodeAt(0));
+const codes: number[] = [];
 
-export function toHex(bytes: Uint8Array, length = bytes.length): string {
-  let s = '';
-  for (let i = 0; i < length; i++) s += HEX_BYTE[bytes[i] as number];
-  return s;
+/**
+ * Hex of the first `length` bytes, after `prefix`, built as one flat string: ids are Map keys and are
+ * compared and hashed often, and a string built by `+=` is a rope V8 must flatten first.
+ */
+export function toHex(bytes: Uint8Array, length = bytes.length, prefix = ''): string {
+  codes.length = 0;
+  for (let i = 0; i < prefix.length; i++) codes.push(prefix.charCodeAt(i));
+  for (let i = 0; i < length; i++) {
+    const b = bytes[i] as number;
+    codes.push(HEX_CODES[b >>> 4] as number, HEX_CODES[b & 15] as number);
+  }
+  return String.fromCharCode.apply(null, codes);
 }
 
 /** HMAC-SHA256 with a fixed key: the padded key blocks are hashed once, at construction. */
@@ -145,11 +154,11 @@ export class Hmac {
     return digestInto(out, this.innerOut, 32, this.outer, 64);
   }
 
-  /** Hex of the first `bytes` bytes: a compact, keyed identifier. */
+  /** Hex of the first `bytes` bytes (after `prefix`): a compact, keyed identifier. */
   private readonly hexOut = new Uint8Array(32);
 
-  hex(message: string | Uint8Array, bytes = 8): string {
-    return toHex(this.digest(message, this.hexOut), bytes);
+  hex(message: string | Uint8Array, bytes = 8, prefix = ''): string {
+    return toHex(this.digest(message, this.hexOut), bytes, prefix);
   }
 
   /** The first 32 bits, for keyed sketches (SimHash, HyperLogLog, frame ids). */

@@ -1,4 +1,4 @@
-/** Small keyed sketches: a 32-bit string hash with a secret seed, 64-bit SimHash, HyperLogLog. */
+/** Small keyed sketches: a 32-bit string hash with a secret seed, a template fold, HyperLogLog (SimHash: simhash.ts). */
 
 /**
  * murmur3-style 32-bit hash of a string with a seed. Used for per-token sketch hashing where a full
@@ -31,7 +31,7 @@ export function hash32Final(h: number, length: number): number {
 }
 
 /** murmur3's 32-bit finaliser: every input bit affects every output bit. */
-function fmix32(x: number): number {
+export function fmix32(x: number): number {
   let h = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return (h ^ (h >>> 16)) >>> 0;
@@ -50,9 +50,6 @@ export function wordHashes(words: readonly string[], seed: number): Uint32Array 
   return wordScratch.subarray(0, words.length);
 }
 
-/** A bigram's hash from its two words' hashes: order-sensitive, so "a b" and "b a" differ. */
-const bigramHash = (a: number, b: number) => fmix32((Math.imul(a, 0x9e3779b1) + b) | 0);
-
 /**
  * Order-sensitive 64-bit fold of a word sequence, as `hi.lo.count` hex: what a template's keyed hash
  * is taken over, so a 400-word template costs one HMAC block.
@@ -66,90 +63,6 @@ export function foldWords(hashes: Uint32Array, from = 0, to = hashes.length): st
     h2 = (Math.imul(((h2 + k) << 17) | ((h2 + k) >>> 15), 0x1b873593) ^ 0x7f4a7c15) | 0;
   }
   return `${fmix32(h1 ^ (to - from)).toString(16)}.${fmix32(h2 + h1).toString(16)}.${to - from}`;
-}
-
-/** Features beyond this add little to a near-duplicate test. */
-const SIMHASH_FEATURES = 64;
-const PLANES = 7; // vertical counters up to 127 > SIMHASH_FEATURES
-const LO = new Int32Array(PLANES);
-const HI = new Int32Array(PLANES);
-
-/** Add a 32-bit word to bit-sliced counters: each bit position counts its ones across the features. */
-function addVertical(planes: Int32Array, x: number): void {
-  let carry = x;
-  for (let p = 0; p < PLANES && carry !== 0; p++) {
-    const next = (planes[p] as number) & carry;
-    planes[p] = (planes[p] as number) ^ carry;
-    carry = next;
-  }
-}
-
-/** Bits whose count is at least `threshold`, compared bit-sliced from the top plane down. */
-function atLeast(planes: Int32Array, threshold: number): number {
-  let greater = 0;
-  let equal = -1;
-  for (let p = PLANES - 1; p >= 0; p--) {
-    const plane = planes[p] as number;
-    if ((threshold >>> p) & 1) equal &= plane;
-    else {
-      greater |= equal & plane;
-      equal &= ~plane;
-    }
-  }
-  return (greater | equal) >>> 0;
-}
-
-/**
- * A 64-bit SimHash as a 16-hex-digit string, over the first words and their bigrams (words keep it
- * stable, bigrams keep order). A bit is set when most features set it: counted with bit-sliced adders,
- * a few operations per feature instead of one per bit.
- */
-export function simhashWords(hashes: Uint32Array): string {
-  LO.fill(0);
-  HI.fill(0);
-  let n = 0;
-  const add = (lo: number) => {
-    addVertical(LO, lo);
-    // The high half from the low one by the finaliser: one hash per feature, not two.
-    addVertical(HI, fmix32(lo));
-    n++;
-  };
-  for (let i = 0; i < hashes.length && n < SIMHASH_FEATURES; i++) {
-    add(hashes[i] as number);
-    if (i + 1 < hashes.length) add(bigramHash(hashes[i] as number, hashes[i + 1] as number));
-  }
-  if (n === 0) return '0000000000000000';
-  const threshold = (n >>> 1) + 1; // more ones than zeros
-  return atLeast(HI, threshold).toString(16).padStart(8, '0') + atLeast(LO, threshold).toString(16).padStart(8, '0');
-}
-
-function popcount32(x: number): number {
-  let v = x - ((x >>> 1) & 0x55555555);
-  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) as number;
-}
-
-/** Eight hex digits of `s` from `at` as a 32-bit number, without slicing (0 for a non-hex digit). */
-function hex32(s: string, at: number): number {
-  let v = 0;
-  for (let i = at; i < at + 8; i++) {
-    const c = s.charCodeAt(i) | 0x20; // lower-case
-    v = (v << 4) | ((c >= 0x61 ? c - 0x57 : c - 0x30) & 0xf);
-  }
-  return v >>> 0;
-}
-
-/** Hamming distance between two SimHash hex strings. */
-export function hamming64(a: string, b: string): number {
-  return popcount32((hex32(a, 0) ^ hex32(b, 0)) >>> 0) + popcount32((hex32(a, 8) ^ hex32(b, 8)) >>> 0);
-}
-
-/** Whether any SimHash in `sims` is within `bits` of `simhash` (which is parsed once). */
-export function anyWithin(sims: readonly string[], simhash: string, bits: number): boolean {
-  const hi = hex32(simhash, 0);
-  const lo = hex32(simhash, 8);
-  for (const s of sims) if (popcount32((hex32(s, 0) ^ hi) >>> 0) + popcount32((hex32(s, 8) ^ lo) >>> 0) <= bits) return true;
-  return false;
 }
 
 /**

@@ -3,7 +3,8 @@
  * bounded size (rings are capped), updated by pure functions, so the replay's in-memory map and the
  * live Durable Object hold exactly the same thing.
  */
-import { anyWithin, type Hll, hash32, hllAdd, hllEmpty } from '../hash/sketch';
+import { anyWithinHalves, hex32 } from '../hash/simhash';
+import { type Hll, hash32, hllAdd, hllEmpty } from '../hash/sketch';
 import type { Action, Features, Usage } from '../types';
 import { addTo, DAY, ewma, HOUR, MINUTE, pushRing, type Window } from './window';
 
@@ -108,6 +109,29 @@ export function newPrincipal(id: string, now: number): PrincipalRecord {
   };
 }
 
+/**
+ * Each record's `sims` ring parsed to numbers, beside the record (which stays plain JSON): the near-
+ * duplicate test parsed 16 hex strings on every request, now each entry once. Only `observeRequest`
+ * pushes to the ring, and does so to both; a ring that no longer matches (a record read anew) is
+ * parsed again.
+ */
+interface SimHalves {
+  his: number[];
+  los: number[];
+  last: string | undefined;
+}
+const simHalves = new WeakMap<string[], SimHalves>();
+
+function simHalvesOf(sims: string[]): SimHalves {
+  let h = simHalves.get(sims);
+  const last = sims[sims.length - 1];
+  if (!h || h.his.length !== sims.length || h.last !== last) {
+    h = { his: sims.map((s) => hex32(s, 0)), los: sims.map((s) => hex32(s, 8)), last };
+    simHalves.set(sims, h);
+  }
+  return h;
+}
+
 function clusterId(f: Features, kind: string): number {
   const ref = f.clusters.find((c) => c.kind === kind);
   return ref ? hash32(ref.key, 0) : 0;
@@ -143,8 +167,14 @@ export function observeRequest(rec: PrincipalRecord, f: Features, now: number): 
   rec.logprob = ewma(rec.logprob, f.logprobs || f.logitBias || f.n > 1 ? 1 : 0, n);
   rec.bigAsk = ewma(rec.bigAsk, isBigAsk(f) ? 1 : 0, n);
 
-  if (rec.sims.length > 0) rec.nearDup = ewma(rec.nearDup, anyWithin(rec.sims, f.simhash, NEAR_DUP_BITS) ? 1 : 0, n);
+  const ring = simHalvesOf(rec.sims);
+  const hi = hex32(f.simhash, 0);
+  const lo = hex32(f.simhash, 8);
+  if (rec.sims.length > 0) rec.nearDup = ewma(rec.nearDup, anyWithinHalves(ring.his, ring.los, hi, lo, NEAR_DUP_BITS) ? 1 : 0, n);
   pushRing(rec.sims, f.simhash, SIM_RING);
+  pushRing(ring.his, hi, SIM_RING);
+  pushRing(ring.los, lo, SIM_RING);
+  ring.last = f.simhash;
   pushRing(rec.prefixes, clusterId(f, 'prefix'), RING);
   pushRing(rec.suffixes, clusterId(f, 'suffix'), RING);
   pushRing(rec.templates, clusterId(f, 'template'), RING);

@@ -1,13 +1,13 @@
 /** The engine end to end over in-memory state: decisions, shadow, lists, standing, campaigns across accounts. */
 import { describe, expect, it } from 'vitest';
-import { engineKeys } from '../../../src/engine/fingerprint';
+import { engineKeys, fingerprint } from '../../../src/engine/fingerprint';
 import { MemoryEngine } from '../../../src/engine/memory-state';
 import { type CompiledRuleSet, compileRuleSet } from '../../../src/engine/rules/compile';
 import { DEFAULT_RULE_SET, defaultRules } from '../../../src/engine/rules/defaults';
 import type { RuleSet } from '../../../src/engine/rules/schema';
 import { computeFeatures, FEATURES } from '../../../src/engine/signals';
 import { clusterStats, newCluster, observeCluster } from '../../../src/engine/state/cluster';
-import type { PrincipalRecord } from '../../../src/engine/state/principal';
+import { newPrincipal, observeRequest, type PrincipalRecord } from '../../../src/engine/state/principal';
 import { anthropic } from './requests';
 
 const T0 = Date.UTC(2027, 0, 1);
@@ -255,5 +255,28 @@ describe('cluster stats reuse', () => {
       }
     }
     expect(unchanged).toBeGreaterThan(1000); // the reuse is exercised, not vacuous
+  });
+});
+
+describe('near-duplicate share', () => {
+  it('is the same on a record read anew from storage (its parsed SimHash ring is rebuilt)', () => {
+    const prompts = [
+      'Explain how vaccines train the immune system, in simple words.',
+      'Explain how vaccines train the immune system, in very simple words.',
+      'Write a haiku about autumn leaves falling on a quiet pond.',
+      'Explain how vaccines train the immune system in simple words!',
+      'What is the capital of Australia and why was it chosen?',
+    ];
+    const kept = newPrincipal('k_test', T0);
+    let stored = JSON.parse(JSON.stringify(kept)) as PrincipalRecord;
+    prompts.forEach((prompt, i) => {
+      const f = fingerprint(anthropic({ prompt }), { keys });
+      observeRequest(kept, f, T0 + i * MIN);
+      observeRequest(stored, f, T0 + i * MIN);
+      stored = JSON.parse(JSON.stringify(stored)) as PrincipalRecord; // as a Durable Object reads it back
+    });
+    expect(kept.nearDup).toBeGreaterThan(0);
+    expect(stored.nearDup).toBe(kept.nearDup);
+    expect(stored.sims).toEqual(kept.sims);
   });
 });

@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  anyWithin,
-  foldWords,
-  hamming64,
-  hash32,
-  hllAdd,
-  hllCount,
-  hllEmpty,
-  simhashWords,
-  wordHashes,
-} from '../../../src/engine/hash/sketch';
+import { IntSet } from '../../../src/engine/hash/int-set';
+import { anyWithin, hamming64, simhashWords } from '../../../src/engine/hash/simhash';
+import { foldWords, hash32, hllAdd, hllCount, hllEmpty, wordHashes } from '../../../src/engine/hash/sketch';
+import { TupleHash } from '../../../src/engine/hash/tuple';
 import { utf8Length } from '../../../src/engine/record';
 import { distinctCount, pushRing, topCount } from '../../../src/engine/state/window';
 
@@ -174,5 +167,39 @@ describe('utf8Length', () => {
     for (const s of ['', 'abc', 'héllo', '日本語', '😀x', '\ud800', 'a\udc00b', '\ud83d', `${'x'.repeat(1000)}ü😀日`]) {
       expect(utf8Length(s)).toBe(enc.encode(s).length);
     }
+  });
+});
+
+describe('IntSet', () => {
+  it('holds exactly the values it was built from, as 32-bit integers', () => {
+    const values = [0, 1, -1, 0x7fffffff, 0x80000000, 0xffffffff, ...Array.from({ length: 500 }, (_, i) => hash32(`w${i}`, 7))];
+    const set = new IntSet(values);
+    for (const v of values) expect(set.has(v)).toBe(true);
+    expect(set.has(0xffffffff)).toBe(set.has(-1)); // the same 32 bits
+    let falsePositives = 0;
+    for (let i = 0; i < 5000; i++) if (set.has(hash32(`other${i}`, 7))) falsePositives++;
+    expect(falsePositives).toBeLessThanOrEqual(1); // only a real 32-bit collision could be one
+    expect(new IntSet([]).has(0)).toBe(false);
+  });
+});
+
+describe('TupleHash', () => {
+  it('tells tuples apart by any field, by null against empty, and by field boundaries', () => {
+    const h = new TupleHash();
+    const of = (a: string | null, b: string | null, x: number | null) => h.start(7).string(a).string(b).number(x).end();
+    const base = of('anthropic.messages', 'claude', 1024);
+    expect(of('anthropic.messages', 'claude', 1024)).toBe(base);
+    const variants = [
+      of('anthropic.messages', 'claude', 1025),
+      of('anthropic.messages', 'claudE', 1024),
+      of('anthropic.messages', null, 1024),
+      of('anthropic.messages', '', 1024),
+      of('anthropic.messages', 'claude', null),
+      of('anthropic.messages', 'claude', 0.7),
+      of('anthropic.messagesc', 'laude', 1024),
+    ];
+    expect(new Set([base, ...variants]).size).toBe(variants.length + 1);
+    expect(Number.isSafeInteger(base)).toBe(true);
+    expect(h.start(8).string('x').end()).not.toBe(h.start(7).string('x').end()); // seeded
   });
 });

@@ -48,6 +48,21 @@ function responseUsage(u: unknown): Usage | null {
   return { inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0 };
 }
 
+/** Header names lower-cased, string values only; the parsed object itself when it already is so (as logs write it). */
+function lowerCaseHeaders(h: JsonObject): Record<string, string> {
+  let ready = true;
+  for (const k in h) {
+    if (typeof h[k] !== 'string' || k.toLowerCase() !== k) {
+      ready = false;
+      break;
+    }
+  }
+  if (ready) return h as Record<string, string>;
+  const headers: Record<string, string> = {};
+  for (const k in h) if (typeof h[k] === 'string') headers[k.toLowerCase()] = h[k];
+  return headers;
+}
+
 /** How a body's UTF-8 size is measured: `utf8Length` anywhere; the Node CLI passes its native count. */
 export type ByteLength = (text: string) => number;
 
@@ -69,11 +84,7 @@ export function parseRecord(line: string, byteLength: ByteLength = utf8Length): 
   if (typeof v.url !== 'string') fail('"url" must be a string');
   if (v.headers !== undefined && !isObj(v.headers)) fail('"headers" must be an object');
   if (v.body !== undefined && typeof v.body !== 'string') fail('"body" must be a string');
-  const headers: Record<string, string> = {};
-  if (isObj(v.headers)) {
-    const h = v.headers;
-    for (const k in h) if (typeof h[k] === 'string') headers[k.toLowerCase()] = h[k];
-  }
+  const headers = isObj(v.headers) ? lowerCaseHeaders(v.headers) : {};
   const body = typeof v.body === 'string' ? v.body : '';
   const resp = isObj(v.response) ? v.response : null;
   const respHeaders = resp && isObj(resp.headers) ? resp.headers : {};
@@ -123,6 +134,17 @@ export function decisionLine(id: string, d: Decision): DecisionLine {
   };
 }
 
+/**
+ * `JSON.stringify(decisionLine(id, d))`, written field by field: the replay writes one a record, and
+ * building the object only to serialise it took 4% of a replayed record's instructions (callgrind).
+ * Tested equal to it.
+ */
+export function decisionJson(id: string, d: Decision): string {
+  const would = d.wouldAction === undefined ? '' : `,"would_action":${JSON.stringify(d.wouldAction)}`;
+  const score = JSON.stringify(Math.round(d.score * 10_000) / 10_000);
+  return `{"id":${JSON.stringify(id)},"action":${JSON.stringify(d.action)}${would},"reached_origin":${!isStop(d.action)},"score":${score},"reasons":${JSON.stringify(d.reasons)},"principal":${JSON.stringify(d.principal)}}`;
+}
+
 export function errorLine(id: string | null, message: string): DecisionLine {
   return { id: id ?? '', action: 'error', reached_origin: false, score: 0, reasons: [], principal: '', error: message };
 }
@@ -137,7 +159,7 @@ export function replayLine(engine: MemoryEngine, line: string, byteLength: ByteL
     const rec = parseRecord(line, byteLength);
     const { decision, features } = engine.process(rec.raw, rec.ts);
     if (rec.response && !MemoryEngine.stopped(decision)) engine.observeResponse(features, rec.response.usage, rec.response.org, rec.ts);
-    return `${JSON.stringify(decisionLine(rec.id, decision))}\n`;
+    return `${decisionJson(rec.id, decision)}\n`;
   } catch (err) {
     const id = err instanceof RecordError ? err.id : null;
     return `${JSON.stringify(errorLine(id, err instanceof Error ? err.message : String(err)))}\n`;

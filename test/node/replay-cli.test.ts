@@ -14,8 +14,11 @@ import { WRAPPERS } from '../../eval/wrappers';
 import { DEV_PEPPER } from '../../src/engine/dev-pepper';
 import { engineKeys } from '../../src/engine/fingerprint';
 import { MemoryEngine } from '../../src/engine/memory-state';
-import { utf8Length } from '../../src/engine/record';
+import { decisionJson, decisionLine, parseRecord, utf8Length } from '../../src/engine/record';
 import { defaultRules } from '../../src/engine/rules/defaults';
+import type { Decision } from '../../src/engine/types';
+
+const T0_TS = Date.UTC(2027, 0, 1);
 
 function replay(args: string[] = []): ChildProcessWithoutNullStreams {
   // The command the contract names: npm bundles the CLI, then runs it.
@@ -142,6 +145,55 @@ describe('replay CLI', () => {
       .map((l) => (JSON.parse(l) as { action: string }).action);
     expect(replayed).toEqual(actions);
     expect(new Set(actions).size).toBeGreaterThan(1);
+  });
+
+  it('reads header names case-insensitively and keeps only string values', () => {
+    const line = (headers: Record<string, unknown>) => JSON.stringify({ ...record('h', T0_TS, 'hi'), headers });
+    expect(parseRecord(line({ 'X-Api-Key': 'sk-1', 'Content-Type': 'application/json', n: 3 })).raw.headers).toEqual({
+      'x-api-key': 'sk-1',
+      'content-type': 'application/json',
+    });
+    expect(parseRecord(line({ 'x-api-key': 'sk-2', accept: '*/*' })).raw.headers).toEqual({ 'x-api-key': 'sk-2', accept: '*/*' });
+  });
+
+  it('writes each decision line as JSON.stringify of the contract object would', () => {
+    const decisions: Decision[] = [
+      { action: 'allow', wouldAction: 'allow', score: 0, reasons: [], principal: 'k_1', rulesVersion: 0, until: null, breakdown: {} },
+      {
+        action: 'allow',
+        wouldAction: 'block',
+        score: 0.123456,
+        reasons: ['a', 'b.c'],
+        principal: 'anon_x',
+        rulesVersion: 3,
+        until: null,
+        breakdown: {},
+      },
+      {
+        action: 'block',
+        wouldAction: 'block',
+        score: 1,
+        reasons: ['standing.block', 'x"y\\z\n', 'ü😀'],
+        principal: 'k_"q"',
+        rulesVersion: 1,
+        until: 5,
+        breakdown: {},
+      },
+      { action: 'throttle', wouldAction: 'challenge', score: -0, reasons: ['r'], principal: '', rulesVersion: 0, until: 1, breakdown: {} },
+      {
+        action: 'degrade',
+        wouldAction: undefined as unknown as Decision['wouldAction'],
+        score: Number.NaN,
+        reasons: [],
+        principal: 'k',
+        rulesVersion: 0,
+        until: null,
+        breakdown: {},
+      },
+    ];
+    for (const d of decisions) {
+      for (const id of ['r1', '', 'id "quoted" \\ \u0001 é']) expect(decisionJson(id, d)).toBe(JSON.stringify(decisionLine(id, d)));
+    }
   });
 
   it("counts body bytes natively as the engine's utf8Length does", () => {

@@ -136,7 +136,7 @@ export function decisionLine(id: string, d: Decision): DecisionLine {
 
 /**
  * `JSON.stringify(decisionLine(id, d))`, written field by field: the replay writes one a record, and
- * building the object only to serialise it took 4% of a replayed record's instructions (callgrind).
+ * building an object only to serialise it was a few percent of a replayed record's time (BENCHMARKS.md).
  * Tested equal to it.
  */
 export function decisionJson(id: string, d: Decision): string {

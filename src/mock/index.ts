@@ -12,7 +12,8 @@ import { fnv1a, mockId } from './generate';
 import { openaiChat } from './openai';
 
 const MODELS = [
-  { id: 'claude-sonnet-4-5', display: 'Claude Sonnet 4.5', owner: 'anthropic' },
+  { id: 'claude-sonnet-5-5', display: 'Claude Sonnet 5.5', owner: 'anthropic' },
+  { id: 'claude-haiku-5-5', display: 'Claude Haiku 5.5', owner: 'anthropic' },
   { id: 'claude-haiku-4-5', display: 'Claude Haiku 4.5', owner: 'anthropic' },
   { id: 'gpt-4o-mini', display: 'GPT-4o mini', owner: 'openai' },
   { id: 'o4-mini', display: 'o4-mini', owner: 'openai' },

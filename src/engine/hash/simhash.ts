@@ -36,6 +36,8 @@ export function simhashWords(hashes: Uint32Array): string {
       if (k === 0) lo = hashes[i] as number;
       else if (i + 1 < hashes.length) lo = bigramHash(hashes[i] as number, hashes[i + 1] as number);
       else break;
+      // The same ripple-carry adder twice, low half into a0..a6, high half into b0..b6: written out,
+      // so the fourteen planes stay in registers (typed arrays and a helper cost twice as much).
       let c = lo;
       let t = a0 & c;
       a0 ^= c;

@@ -1,0 +1,109 @@
+/** The tokenizer: masked words, their hashes as it scans them, and the vocabulary scan the prompt reader uses. */
+import { describe, expect, it } from 'vitest';
+import { WRAPPERS } from '../../../eval/wrappers';
+import { COT_VOCABULARY, cotScore } from '../../../src/engine/fingerprint/cot';
+import { OTHER_WORD, TOPIC_VOCABULARY, tokenize } from '../../../src/engine/fingerprint/text';
+import { IntSet } from '../../../src/engine/hash/int-set';
+import { hash32, wordHashes } from '../../../src/engine/hash/sketch';
+
+describe('tokenize', () => {
+  it('tokenizes a text whose lower-case form is longer (İ) without shifting the words after it', () => {
+    const { lower, masked } = tokenize('Visit İSTANBUL, let us go.');
+    expect(lower).toEqual(['visit', 'i\u0307stanbul', ',', 'let', 'us', 'go', '.']);
+    expect(masked).toEqual(['visit', 'N', ',', 'let', 'us', 'go', '.']);
+  });
+
+  it('hashes each masked word while scanning it, exactly as hashing the masked words afterwards', () => {
+    const texts = [
+      'Natalia sold 48 clips in April and "some" more in May. How many clips did she sell?',
+      'Visit İSTANBUL, let us go.', // lower-cased word by word: the hash is taken from the masked word
+      'Résumé: Ünïcode wörds, ２０２６ digits, 東京 and تجربة; then   spaces\n\nand\tTabs!',
+      '',
+      'x'.repeat(5000),
+      Array.from({ length: 700 }, (_, i) => `word${i % 37} Name${i}`).join(' '), // beyond the word limit
+    ];
+    for (const text of texts) {
+      for (const [limit, seed] of [
+        [400, 7],
+        [600, 0xdeadbeef],
+      ] as const) {
+        const t = tokenize(text, limit, seed);
+        expect(Array.from(t.hashes ?? [])).toEqual(Array.from(wordHashes(t.masked, seed)));
+        expect(t.masked).toEqual(tokenize(text, limit).masked);
+      }
+    }
+    expect(tokenize('no seed').hashes).toBeNull();
+  });
+
+  it('reads the same cues, topic and frames from a vocabulary scan as from the whole word lists', () => {
+    const question = 'Natalia sold 48 clips in April and "some" more in May. How many clips did she sell altogether?';
+    // One cue a text, so a word missing from the vocabulary changes a score (a text of many cues saturates).
+    const cues = [
+      'step by step',
+      'step after step',
+      'each step',
+      "let's think",
+      'chain of thought',
+      'chain of thoughts',
+      'before answering',
+      'before you answer',
+      'walk through it',
+      'walk me through it',
+      'walk us through it',
+      'intermediate steps',
+      'full reasoning',
+      'think aloud',
+      'reason carefully',
+      'show your work',
+      'lay out the logic',
+      '<think>',
+      '</ scratchpad>',
+      'razonamiento',
+      'paso a paso',
+      'paso por paso',
+      'étape par étape',
+      'Schritt für Schritt',
+      'passo a passo',
+      'passo dopo passo',
+      'krok po kroku',
+      'stap voor stap',
+      'steg för steg',
+      'adım adım',
+      'langkah demi langkah',
+      'a proof',
+      'justify it',
+    ];
+    for (const cue of cues) expect(cotScore(tokenize(`${question} Please, ${cue}.`).lower, cue), cue).toBeGreaterThan(0);
+    const texts = [
+      ...cues.map((cue) => `${question} Please, ${cue}.`),
+      ...Object.values(WRAPPERS)
+        .flat()
+        .map((w) => w.replace('{q}', question)),
+      "Let's think step by step: walk me through it, one step at a time, before you answer.",
+      'Give your chain of thought in <think></think> then </thinking> the final answer; show all intermediate results.',
+      'Explain the full derivation. Razonamiento paso a paso, Schritt für Schritt, krok po kroku, adım adım.',
+      'Write a python function that returns the sum of an array; the code has a bug in the loop _ x y.',
+      'Visit İSTANBUL, let us go step by step.', // lower-cased word by word: the full path
+      `${'The patient reported pain after the dose. '.repeat(40)}Reason carefully.`,
+      '',
+    ];
+    for (const seed of [7, 0xdeadbeef]) {
+      const vocabulary = new IntSet([...COT_VOCABULARY, ...TOPIC_VOCABULARY].map((w) => hash32(w, seed)));
+      const words = new Set([...COT_VOCABULARY, ...TOPIC_VOCABULARY]);
+      for (const text of texts) {
+        const full = tokenize(text, 400, seed);
+        const scan = tokenize(text, 400, seed, vocabulary);
+        expect(Array.from(scan.hashes ?? [])).toEqual(Array.from(full.hashes ?? []));
+        expect([scan.count, scan.head, scan.tail, scan.topic]).toEqual([full.count, full.head, full.tail, full.topic]);
+        expect(scan.lower.length).toBe(full.lower.length);
+        scan.lower.forEach((w, i) => {
+          if (w === OTHER_WORD) expect(words.has(full.lower[i] as string)).toBe(false);
+          else expect(w).toBe(full.lower[i]);
+        });
+        expect(cotScore(scan.lower, text)).toBe(cotScore(full.lower, text));
+      }
+    }
+    expect(tokenize('Solve the equation and calculate the integral, then write a poem.').topic).toBe(1);
+    expect(tokenize('Fix the bug in this python function.').topic).toBe(2);
+  });
+});

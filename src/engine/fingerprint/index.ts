@@ -122,28 +122,35 @@ export function fingerprint(req: RawRequest, opts: FingerprintOptions): Features
 const shapeMemos = new WeakMap<EngineKeys, GenerationalMemo<number, string>>();
 const tuple = new TupleHash();
 
+/** The request-shape fields, in order: hashed to look a shape up, joined with `|` for a new one's id. */
+function shapeFields(surface: ApiSurface, body: BodySummary, client: ClientSoftware): Array<string | number | boolean | null> {
+  return [
+    surface,
+    body.model,
+    body.maxTokens,
+    body.thinkingBudget,
+    body.reasoningEffort,
+    body.logprobs,
+    body.topLogprobs,
+    body.n,
+    body.temperature,
+    body.stream,
+    client.uaFamily,
+    client.uaVersion,
+    client.sdkLang,
+  ];
+}
+
 /**
  * The request-shape cluster key (surface, parameters, client software): what one SDK or one script
  * sends alike. Most requests repeat a shape already seen, so it is looked up by a hash of the fields,
  * and its material is joined only for a new one.
  */
 function shapeKey(keys: EngineKeys, surface: ApiSurface, body: BodySummary, client: ClientSoftware): string {
-  const h = tuple
-    .start(keys.sketchSeed)
-    .string(surface)
-    .string(body.model)
-    .number(body.maxTokens)
-    .number(body.thinkingBudget)
-    .number(body.reasoningEffort)
-    .number(body.logprobs ? 1 : 0)
-    .number(body.topLogprobs)
-    .number(body.n)
-    .number(body.temperature)
-    .number(body.stream ? 1 : 0)
-    .string(client.uaFamily)
-    .string(client.uaVersion)
-    .string(client.sdkLang)
-    .end();
+  const fields = shapeFields(surface, body, client);
+  tuple.start(keys.sketchSeed);
+  for (const f of fields) tuple.value(f);
+  const h = tuple.end();
   let memo = shapeMemos.get(keys);
   if (!memo) {
     memo = new GenerationalMemo(SHAPE_MEMO_GENERATION);
@@ -151,22 +158,7 @@ function shapeKey(keys: EngineKeys, surface: ApiSurface, body: BodySummary, clie
   }
   let key = memo.get(h);
   if (key === undefined) {
-    const material = [
-      surface,
-      body.model,
-      body.maxTokens,
-      body.thinkingBudget,
-      body.reasoningEffort,
-      body.logprobs,
-      body.topLogprobs,
-      body.n,
-      body.temperature,
-      body.stream,
-      client.uaFamily,
-      client.uaVersion,
-      client.sdkLang,
-    ].join('|');
-    key = keys.id('shape', material);
+    key = keys.id('shape', fields.join('|'));
     memo.set(h, key);
   }
   return key;

@@ -43,6 +43,13 @@ export class TupleHash {
     return this;
   }
 
+  /** A field of any of these types (a boolean as the number 0 or 1). */
+  value(v: string | number | boolean | null): this {
+    if (typeof v === 'number') return this.number(v);
+    if (typeof v === 'boolean') return this.number(v ? 1 : 0);
+    return this.string(v);
+  }
+
   /** The hash (cyrb53's finish): a safe integer, for a Map key. */
   end(): number {
     let h1 = this.h1;

@@ -201,5 +201,7 @@ describe('TupleHash', () => {
     expect(new Set([base, ...variants]).size).toBe(variants.length + 1);
     expect(Number.isSafeInteger(base)).toBe(true);
     expect(h.start(8).string('x').end()).not.toBe(h.start(7).string('x').end()); // seeded
+    expect(h.start(7).value(true).value('x').value(null).end()).toBe(h.start(7).number(1).string('x').string(null).end());
+    expect(h.start(7).value(false).end()).not.toBe(h.start(7).value(true).end());
   });
 });

@@ -72,15 +72,14 @@ function memoised<T>(read: (text: string, keys: EngineKeys) => T): (text: string
 }
 
 const digestOut = new Uint8Array(32);
-const vocabularies = new Map<number, IntSet>();
+const vocabularies = new WeakMap<EngineKeys, IntSet>();
 
-/** The seeded hashes of the words the cue and topic readers compare with (see `tokenize`). */
-function vocabulary(seed: number): IntSet {
-  let v = vocabularies.get(seed);
+/** The seeded hashes of the words the cue and topic readers compare with (see `tokenize`), per pepper. */
+function vocabulary(keys: EngineKeys): IntSet {
+  let v = vocabularies.get(keys);
   if (!v) {
-    v = new IntSet([...COT_VOCABULARY, ...TOPIC_VOCABULARY].map((w) => hash32(w, seed)));
-    if (vocabularies.size > 8) vocabularies.clear();
-    vocabularies.set(seed, v);
+    v = new IntSet([...COT_VOCABULARY, ...TOPIC_VOCABULARY].map((w) => hash32(w, keys.sketchSeed)));
+    vocabularies.set(keys, v);
   }
   return v;
 }
@@ -90,7 +89,7 @@ function readPrompt(prompt: string, keys: EngineKeys): PromptFeatures {
   // reuse the numbers, and only words a reader compares get a string. A whole template is folded to
   // 64 bits, so its keyed hash costs one HMAC block, not forty; one digest gives both the template id
   // and its cluster key.
-  const tokens = tokenize(prompt, 400, keys.sketchSeed, vocabulary(keys.sketchSeed));
+  const tokens = tokenize(prompt, 400, keys.sketchSeed, vocabulary(keys));
   const hashes = tokens.hashes as Uint32Array;
   // A long prompt's suffix frame is read from its own tail, not from the 400-word cap of the head.
   const tail = prompt.length > 2000 ? tokenize(prompt.slice(-300), 60).tail : tokens.tail;
@@ -111,7 +110,7 @@ function readPrompt(prompt: string, keys: EngineKeys): PromptFeatures {
 }
 
 function readSystem(system: string, keys: EngineKeys): SystemFeatures {
-  const tokens = tokenize(system, 600, keys.sketchSeed, vocabulary(keys.sketchSeed));
+  const tokens = tokenize(system, 600, keys.sketchSeed, vocabulary(keys));
   return {
     cot: cotScore(tokens.lower, system),
     format: formatWrapperScore(system),

@@ -1,4 +1,5 @@
 /** 64-bit SimHash of a word sequence, and near-duplicate tests between SimHashes (hex strings). */
+import { toHex } from './sha256';
 import { fmix32 } from './sketch';
 
 /** A bigram's hash from its two words' hashes: order-sensitive, so "a b" and "b a" differ. */
@@ -102,16 +103,14 @@ function atLeast(threshold: number, p0: number, p1: number, p2: number, p3: numb
   return (greater | equal) >>> 0;
 }
 
-const HEX_CODES = Array.from('0123456789abcdef', (ch) => ch.charCodeAt(0));
-const hexCodes = new Uint16Array(16);
+const halves = new Uint8Array(8);
+const halvesView = new DataView(halves.buffer);
 
-/** Two 32-bit halves as 16 hex digits, built as one flat string (a concatenation would be a rope). */
+/** Two 32-bit halves as 16 hex digits (big-endian), one flat string as every hex id is. */
 function hex64(hi: number, lo: number): string {
-  for (let k = 0; k < 8; k++) {
-    hexCodes[k] = HEX_CODES[(hi >>> (28 - 4 * k)) & 15] as number;
-    hexCodes[8 + k] = HEX_CODES[(lo >>> (28 - 4 * k)) & 15] as number;
-  }
-  return String.fromCharCode.apply(null, hexCodes as unknown as number[]);
+  halvesView.setUint32(0, hi);
+  halvesView.setUint32(4, lo);
+  return toHex(halves);
 }
 
 function popcount32(x: number): number {

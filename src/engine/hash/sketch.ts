@@ -37,17 +37,12 @@ export function fmix32(x: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-// Reused across calls: the engine is synchronous, and a fingerprint hashes up to 600 words.
-let wordScratch = new Uint32Array(1024);
-
 /**
- * Seeded hash32 of each word, in a buffer that is valid until the next call. Words are hashed once;
- * the SimHash's bigrams and the template fold are built from these numbers, not from new strings.
+ * Seeded hash32 of each word: what the tokenizer computes while it scans (tested equal), for callers
+ * that hold words already.
  */
 export function wordHashes(words: readonly string[], seed: number): Uint32Array {
-  if (wordScratch.length < words.length) wordScratch = new Uint32Array(words.length * 2);
-  for (let i = 0; i < words.length; i++) wordScratch[i] = hash32(words[i] as string, seed);
-  return wordScratch.subarray(0, words.length);
+  return Uint32Array.from(words, (w) => hash32(w, seed));
 }
 
 /**

@@ -4,11 +4,11 @@
  * costs before enforcing it. The scoring itself is the engine's (src/engine/backtest.ts).
  */
 import { and, gte, lte } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/d1';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../app';
 import { now as clockNow } from '../clock';
+import { database } from '../db/client';
 import { decisionsHourly } from '../db/schema';
 import { backtest, type StoredBucket } from '../engine/backtest';
 import { type CompiledRuleSet, compileRuleSet, RuleSetError } from '../engine/rules/compile';
@@ -61,7 +61,7 @@ export function backtestRoutes(): Hono<Env> {
     }
 
     const d = decisionsHourly;
-    const rows = await drizzle(c.env.DB)
+    const rows = await database(c.env.DB)
       .select({
         principal: d.principal,
         ts: d.lastTs,

@@ -1,9 +1,9 @@
 /** /admin/lists/allow|deny|challenge: operator exceptions, keyed by principal (raw keys hashed on arrival). */
 import { and, eq, gt, isNull, or } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/d1';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../app';
+import { database } from '../db/client';
 import { adminAudit, listEntries } from '../db/schema';
 import { DEV_PEPPER } from '../engine/dev-pepper';
 import { engineKeys } from '../engine/fingerprint';
@@ -41,7 +41,7 @@ export function listsRoutes(): Hono<Env> {
     const list = LIST.safeParse(c.req.param('list'));
     if (!list.success) return c.json(badRequest(list.error.issues), 400);
     const now = Date.now();
-    const rows = await drizzle(c.env.DB)
+    const rows = await database(c.env.DB)
       .select()
       .from(listEntries)
       .where(and(eq(listEntries.list, list.data), or(isNull(listEntries.expiresAt), gt(listEntries.expiresAt, now))));
@@ -63,7 +63,7 @@ export function listsRoutes(): Hono<Env> {
       createdAt: now,
       expiresAt: body.data.ttl ? now + durationMs(body.data.ttl) : null,
     };
-    const db = drizzle(c.env.DB);
+    const db = database(c.env.DB);
     await db.batch([
       db
         .insert(listEntries)
@@ -87,7 +87,7 @@ export function listsRoutes(): Hono<Env> {
     const body = listTarget.safeParse(await c.req.json().catch(() => null));
     if (!body.success) return c.json(badRequest(body.error.issues), 400);
     const principal = principalOf(c.env, body.data);
-    const db = drizzle(c.env.DB);
+    const db = database(c.env.DB);
     await db.batch([
       db.delete(listEntries).where(and(eq(listEntries.list, list.data), eq(listEntries.principal, principal))),
       db

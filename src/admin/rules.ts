@@ -3,10 +3,10 @@
  * the operator's name) and is live in this isolate at once, everywhere within CONFIG_TTL_MS.
  */
 import { desc, eq } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/d1';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../app';
+import { database } from '../db/client';
 import { adminAudit, ruleSetVersions } from '../db/schema';
 import { compileRuleSet, RuleSetError } from '../engine/rules/compile';
 import { DEFAULT_RULE_SET } from '../engine/rules/defaults';
@@ -25,7 +25,7 @@ export const evaluatorBody = z.object({ evaluator: evaluatorSchema, note });
 
 /** The current document: the newest saved version, or the shipped defaults as version 0. */
 async function current(db: D1Database): Promise<RuleSet> {
-  const row = await drizzle(db).select().from(ruleSetVersions).orderBy(desc(ruleSetVersions.version)).limit(1).get();
+  const row = await database(db).select().from(ruleSetVersions).orderBy(desc(ruleSetVersions.version)).limit(1).get();
   return row ? (JSON.parse(row.document) as RuleSet) : { ...structuredClone(DEFAULT_RULE_SET), version: 0 };
 }
 
@@ -40,7 +40,7 @@ async function save(
 ) {
   compileRuleSet(doc); // throws RuleSetError naming the bad fields
   const now = Date.now();
-  const db = drizzle(c.env.DB);
+  const db = database(c.env.DB);
   await db.batch([
     db.insert(ruleSetVersions).values({
       version: doc.version,
@@ -74,7 +74,7 @@ export function rulesRoutes(): Hono<Env> {
   app.get('/', async (c) => c.json(await current(c.env.DB)));
 
   app.get('/history', async (c) => {
-    const rows = await drizzle(c.env.DB)
+    const rows = await database(c.env.DB)
       .select({
         version: ruleSetVersions.version,
         note: ruleSetVersions.note,
@@ -142,7 +142,7 @@ export function rulesRoutes(): Hono<Env> {
     let target: RuleSet | undefined;
     if (body.data.version === 0) target = structuredClone(DEFAULT_RULE_SET);
     else {
-      const row = await drizzle(c.env.DB).select().from(ruleSetVersions).where(eq(ruleSetVersions.version, body.data.version)).get();
+      const row = await database(c.env.DB).select().from(ruleSetVersions).where(eq(ruleSetVersions.version, body.data.version)).get();
       target = row ? (JSON.parse(row.document) as RuleSet) : undefined;
     }
     if (!target) return c.json(badRequest([{ path: ['version'], message: `no version ${body.data.version}` }]), 400);

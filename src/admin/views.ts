@@ -4,11 +4,11 @@
  * live counters come from its Durable Object; clusters come from the verdict board.
  */
 import { and, desc, eq, gt, gte, or, sql } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/d1';
 import { Hono } from 'hono';
 import type { z } from 'zod';
 import type { AppEnv } from '../app';
 import { now as clockNow } from '../clock';
+import { database } from '../db/client';
 import { adminAudit, decisionsHourly, principals } from '../db/schema';
 import { scoreRules } from '../engine/decide';
 import type { FeatureMap } from '../engine/signals';
@@ -39,7 +39,7 @@ export function viewRoutes(): Hono<Env> {
       // The hour bound lets SQLite use the (action, hour) and hour indexes.
       since !== undefined ? and(gte(d.hour, Math.floor(since / HOUR) * HOUR), gte(d.lastTs, since)) : undefined,
     );
-    const rows = await drizzle(c.env.DB).select().from(d).where(where).orderBy(desc(d.lastTs)).limit(limit);
+    const rows = await database(c.env.DB).select().from(d).where(where).orderBy(desc(d.lastTs)).limit(limit);
     return c.json({
       decisions: rows.map((r) => ({
         ts: r.lastTs,
@@ -58,7 +58,7 @@ export function viewRoutes(): Hono<Env> {
   app.get('/principals/:id', async (c) => {
     const id = principalId.safeParse(c.req.param('id'));
     if (!id.success) return c.json(badRequest(id.error.issues.map((i) => ({ ...i, path: ['id'] }))), 400);
-    const db = drizzle(c.env.DB);
+    const db = database(c.env.DB);
     const [row, latest] = await Promise.all([
       db.select().from(principals).where(eq(principals.id, id.data)).get(),
       db
@@ -154,7 +154,7 @@ export function viewRoutes(): Hono<Env> {
     const cursor = parseCursor(q.data.since);
     if (!cursor) return c.json(badRequest([{ path: ['since'], message: 'a cursor from a previous page, epoch ms or an ISO date' }]), 400);
     const p = principals;
-    const rows = await drizzle(c.env.DB)
+    const rows = await database(c.env.DB)
       .select()
       .from(p)
       .where(or(gt(p.stoppedAt, cursor.ts), and(eq(p.stoppedAt, cursor.ts), gt(p.id, cursor.id))))
@@ -183,7 +183,7 @@ export function viewRoutes(): Hono<Env> {
     if (!q.success) return c.json(badRequest(q.error.issues), 400);
     const from = Math.floor(clockNow() / HOUR) * HOUR - (q.data.hours - 1) * HOUR;
     const d = decisionsHourly;
-    const rows = await drizzle(c.env.DB)
+    const rows = await database(c.env.DB)
       .select({ hour: d.hour, action: d.action, would: d.wouldAction, requests: sql<number>`sum(${d.count})` })
       .from(d)
       .where(gte(d.hour, from))
@@ -202,7 +202,7 @@ export function viewRoutes(): Hono<Env> {
     const q = parseQuery(auditQuery, c.req.query());
     if (!q.success) return c.json(badRequest(q.error.issues), 400);
     const a = adminAudit;
-    const rows = await drizzle(c.env.DB)
+    const rows = await database(c.env.DB)
       .select()
       .from(a)
       .where(q.data.since !== undefined ? gte(a.ts, q.data.since) : undefined)

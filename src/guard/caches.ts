@@ -4,7 +4,7 @@
  * (docs/consistency.md); refreshes run in `waitUntil`, never on the request path.
  */
 import { gt, isNull, or } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/d1';
+import { database } from '../db/client';
 import { listEntries } from '../db/schema';
 import type { BoardEntry } from '../engine/board';
 import type { ListHit, ListName } from '../engine/decide';
@@ -72,7 +72,7 @@ export class IsolateCaches {
   private async loadConfig(env: Cloudflare.Env, now: number): Promise<void> {
     const [version, rows] = await Promise.all([
       currentRulesVersion(env.DB),
-      drizzle(env.DB)
+      database(env.DB)
         .select()
         .from(listEntries)
         .where(or(isNull(listEntries.expiresAt), gt(listEntries.expiresAt, now))),

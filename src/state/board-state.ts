@@ -5,8 +5,8 @@
  */
 import { DurableObject } from 'cloudflare:workers';
 import { lt } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/d1';
 import { readConfig } from '../config';
+import { database } from '../db/client';
 import { decisionsHourly, principals } from '../db/schema';
 import type { BoardEntry } from '../engine/board';
 
@@ -56,7 +56,7 @@ export class BoardState extends DurableObject<Cloudflare.Env> {
   /** Retention: decisions and principals older than RETENTION_DAYS leave D1. */
   override async alarm(): Promise<void> {
     const cutoff = Date.now() - readConfig(this.env).retentionDays * DAY;
-    const db = drizzle(this.env.DB);
+    const db = database(this.env.DB);
     try {
       await db.batch([
         db.delete(decisionsHourly).where(lt(decisionsHourly.hour, cutoff)),

@@ -1,12 +1,12 @@
 /** Faults the guard absorbed (a state call that threw or timed out), counted per hour in D1 from waitUntil. */
 import { sql } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/d1';
+import { database } from '../db/client';
 import { faultsHourly } from '../db/schema';
 
 export async function recordFault(db: D1Database, kind: string, message: string, now: number): Promise<void> {
   const hour = Math.floor(now / 3_600_000) * 3_600_000;
   try {
-    await drizzle(db)
+    await database(db)
       .insert(faultsHourly)
       .values({ hour, kind, count: 1, lastMessage: message.slice(0, 300) })
       .onConflictDoUpdate({

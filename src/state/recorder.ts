@@ -1,6 +1,6 @@
 /** Durable records in D1 (drizzle): aggregated decisions and principal summaries, written in batches. */
 import { sql } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/d1';
+import { database } from '../db/client';
 import { decisionsHourly, principals } from '../db/schema';
 import type { FeatureMap } from '../engine/signals';
 import type { Action } from '../engine/types';
@@ -66,7 +66,7 @@ export async function flushPrincipal(
   summary: PrincipalSummary | null,
   buckets: DecisionBucket[],
 ): Promise<void> {
-  const db = drizzle(d1);
+  const db = database(d1);
   const statements = [];
   if (summary) {
     const kind = summary.id.startsWith('o_') ? 'org' : summary.id.startsWith('u_') ? 'user' : 'key';

@@ -1,6 +1,6 @@
 /** Compiled rule sets by version, shared by the isolate and the Durable Objects living in it. */
 import { desc, eq } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/d1';
+import { database } from '../db/client';
 import { ruleSetVersions } from '../db/schema';
 import { type CompiledRuleSet, compileRuleSet } from '../engine/rules/compile';
 import { defaultRules } from '../engine/rules/defaults';
@@ -12,7 +12,7 @@ export async function rulesForVersion(db: D1Database, version: number): Promise<
   if (version === 0) return defaultRules();
   const hit = compiled.get(version);
   if (hit) return hit;
-  const row = await drizzle(db).select().from(ruleSetVersions).where(eq(ruleSetVersions.version, version)).get();
+  const row = await database(db).select().from(ruleSetVersions).where(eq(ruleSetVersions.version, version)).get();
   if (!row) throw new Error(`rule set version ${version} is not in D1`);
   const rules = compileRuleSet(JSON.parse(row.document));
   if (compiled.size > 16) compiled.clear();
@@ -22,7 +22,7 @@ export async function rulesForVersion(db: D1Database, version: number): Promise<
 
 /** The current version: the newest row, or 0 (the defaults) when none was ever saved. */
 export async function currentRulesVersion(db: D1Database): Promise<number> {
-  const row = await drizzle(db)
+  const row = await database(db)
     .select({ version: ruleSetVersions.version })
     .from(ruleSetVersions)
     .orderBy(desc(ruleSetVersions.version))

@@ -110,21 +110,22 @@ function run(url: string, reqs: ReturnType<typeof requests>, connections: number
 
 export async function latencyBench(options = { keys: 300, connections: 8, seconds: 8, warmSeconds: 6, rounds: 3 }): Promise<LatencyRow[]> {
   const origin = await startOrigin();
-  // One after the other, so each guard's workerd process is known by the one that appeared.
+  const reqs = requests(options.keys);
+  // One after the other, each warmed before the next starts, so each guard's workerd processes are the
+  // ones that appeared meanwhile (wrangler runs two per guard: its proxy Worker and the guard itself).
+  // Warming: JIT, isolate caches, the keys' first requests (an app's key has a history, and from
+  // HOT_PER_MINUTE requests a minute it is mirrored).
   const before = new Set(workerdPids());
   const off = await startGuard({ ORIGIN_URL: origin.url, GUARD_MODE: 'off', STATE_TIMEOUT_MS: '50' });
+  await run(off.url, reqs, options.connections, options.warmSeconds);
   const offPids = workerdPids().filter((p) => !before.has(p));
   // BENCH_VARS='{"RECORD_FLUSH_MS":"60000"}' tries the guarded Worker with other settings.
   const extra = process.env.BENCH_VARS ? (JSON.parse(process.env.BENCH_VARS) as Record<string, string>) : {};
   const shadow = await startGuard({ ORIGIN_URL: origin.url, GUARD_MODE: 'shadow', STATE_TIMEOUT_MS: '50', ADMIN_TOKEN, ...extra });
+  await run(shadow.url, reqs, options.connections, options.warmSeconds);
   const shadowPids = workerdPids().filter((p) => !before.has(p) && !offPids.includes(p));
-  const reqs = requests(options.keys);
   const rows: LatencyRow[] = [];
   try {
-    // Warm both (JIT, isolate caches, the keys' first requests: an app's key has a history, and from
-    // HOT_PER_MINUTE requests a minute it is mirrored), then alternate.
-    await run(off.url, reqs, options.connections, options.warmSeconds);
-    await run(shadow.url, reqs, options.connections, options.warmSeconds);
     for (let round = 1; round <= options.rounds; round++) {
       for (const [mode, guard] of [
         ['off', off],

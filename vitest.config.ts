@@ -16,7 +16,8 @@ export default defineConfig(async () => {
               // under load must not turn an ordinary call into a fail-open.
               // Decisions reach D1 when a test runs the alarm (runDurableObjectAlarm), never by wall time.
               // Usage is sent at once and records written after every request, so a test reads what it
-              // just did; test/workers/state-calls.test.ts covers the deferred defaults explicitly.
+              // just did; test/workers/state-calls.test.ts covers the deferred defaults explicitly. Cluster
+              // observations leave after 250 ms, not 1 s: callGuard waits for a request's background work.
               miniflare: {
                 bindings: {
                   TEST_MIGRATIONS: migrations,
@@ -25,6 +26,7 @@ export default defineConfig(async () => {
                   RECORD_FLUSH_MS: '600000',
                   USAGE_FLUSH_MS: '1',
                   PERSIST_MS: '0',
+                  CLUSTER_BATCH_MS: '250',
                 },
               },
             }),

@@ -19,10 +19,12 @@ export interface GuardConfig {
   /** How long a challenge may be solved, and how long a solved one clears the key. */
   challengeTtlMs: number;
   clearanceMs: number;
-  /** Delay between a principal's first unrecorded decision and its D1 flush (the dashboard's lag). */
+  /** Delay between a principal's first unrecorded decision and its D1 flush (the dashboard's lag); stops wait at most 10 s. */
   recordFlushMs: number;
   /** How long an answer's usage waits in the isolate for the principal's next request before its own call. */
   usageFlushMs: number;
+  /** How long an isolate gathers cluster observations before one call per shard. */
+  clusterBatchMs: number;
   /** A principal's object writes its record at most once per this many ms (0: after every request). */
   persistMs: number;
 }
@@ -75,9 +77,10 @@ export function readConfig(env: Cloudflare.Env): GuardConfig {
     hotPerMinute: integer('HOT_PER_MINUTE', env.HOT_PER_MINUTE, 6),
     challengeTtlMs: integer('CHALLENGE_TTL_SECONDS', env.CHALLENGE_TTL_SECONDS, 300) * 1000,
     clearanceMs: integer('CLEARANCE_SECONDS', env.CLEARANCE_SECONDS, 600) * 1000,
-    recordFlushMs: integer('RECORD_FLUSH_MS', env.RECORD_FLUSH_MS, 10_000),
+    recordFlushMs: integer('RECORD_FLUSH_MS', env.RECORD_FLUSH_MS, 60_000),
     usageFlushMs: integer('USAGE_FLUSH_MS', env.USAGE_FLUSH_MS, 1_000),
-    persistMs: integer('PERSIST_MS', env.PERSIST_MS, 1_000, 0),
+    clusterBatchMs: integer('CLUSTER_BATCH_MS', env.CLUSTER_BATCH_MS, 1_000, 0),
+    persistMs: integer('PERSIST_MS', env.PERSIST_MS, 10_000, 0),
   };
   cache.set(env, config);
   return config;

@@ -23,6 +23,7 @@ declare namespace Cloudflare {
     RECORD_FLUSH_MS?: string;
     /** Optional: milliseconds an answer's usage waits for the principal's next request before its own call (default 1000). */
     USAGE_FLUSH_MS?: string;
+    CLUSTER_BATCH_MS?: string;
     /** Optional: a principal's object writes its record at most once per this many milliseconds; 0 writes after every request (default 1000). */
     PERSIST_MS?: string;
     /** Optional: milliseconds between the mock origin's SSE events (default 0). */

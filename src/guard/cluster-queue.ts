@@ -1,14 +1,15 @@
 /**
  * Cluster observations leave the isolate in batches, one call per shard, from `waitUntil`: the request
- * path never waits for them, and a busy isolate sends one call per shard per window, not per request.
+ * path never waits for them, and a busy isolate sends one call per shard per window (CLUSTER_BATCH_MS),
+ * not per request. Cluster verdicts move over minutes, so a second's delay costs nothing; in local
+ * workerd each call costs about 0.4 ms of CPU, and a 1 s window (against 250 ms) measured 45 µs less
+ * per guarded request.
  */
 import type { ClusterObservation } from '../engine/state/cluster';
 import type { ClusterRef } from '../engine/types';
 import { type ClusterItem, clusterShard } from '../state/cluster-state';
 import { countCall } from './counters';
 import { KeyedBatch } from './keyed-batch';
-
-const BATCH_WINDOW_MS = 250;
 
 const queue = new KeyedBatch<ClusterItem>();
 
@@ -18,9 +19,10 @@ export function enqueueClusters(
   obs: ClusterObservation,
   now: number,
   rulesVersion: number,
+  windowMs: number,
 ): Promise<void> | null {
   for (const ref of refs) queue.push(clusterShard(ref.key), { ref, obs, now });
-  return queue.schedule(BATCH_WINDOW_MS, (batch) => sendClusters(env, rulesVersion, batch));
+  return queue.schedule(windowMs, (batch) => sendClusters(env, rulesVersion, batch));
 }
 
 async function sendClusters(env: Cloudflare.Env, rulesVersion: number, batch: Map<string, ClusterItem[]>): Promise<void> {

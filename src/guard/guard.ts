@@ -165,7 +165,14 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
     const result = applyRequest(m.record, input, rules);
     decision = result.decision;
     isolateCaches.rememberStanding(features.principal, m.record.standing, t);
-    const pending = enqueueClusters(env, features.clusters, clusterObservation(features, result, m.record, rules, t), t, version);
+    const pending = enqueueClusters(
+      env,
+      features.clusters,
+      clusterObservation(features, result, m.record, rules, t),
+      t,
+      version,
+      config.clusterBatchMs,
+    );
     if (pending) ctx.waitUntil(pending);
     const flush = queueMirrored(
       features.principal,
@@ -195,7 +202,7 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
       isolateCaches.rememberStanding(features.principal, out.standing, t);
       if (out.record) adoptMirror(features.principal, out.record, t, version);
       else dropMirror(features.principal);
-      const pending = enqueueClusters(env, features.clusters, out.observation, t, version);
+      const pending = enqueueClusters(env, features.clusters, out.observation, t, version, config.clusterBatchMs);
       if (pending) ctx.waitUntil(pending);
     } catch (err) {
       decision = localDecision(features, version, config.failMode === 'open' ? 'allow' : 'block', [`fault.state.${config.failMode}`]);
@@ -265,10 +272,9 @@ function account(g: GuardContext, response: Response, features: Features, t: num
   if (org && features.keyHash) isolateCaches.orgs.set(features.keyHash, orgHashOf(keys, org));
   if (!response.body || response.status >= 400) return response;
   const [client, mine] = response.body.tee();
-  const contentType = response.headers.get('content-type') ?? '';
   const { env, ctx, config } = g;
   ctx.waitUntil(
-    accountResponse(mine, contentType)
+    accountResponse(mine, response.headers)
       .then((usage) => {
         const entry = { usage, now: t };
         if (attachUsage(features.principal, entry)) return;

@@ -51,34 +51,35 @@ export class StreamAccount {
   }
 }
 
-/** Read an accounting branch to the end (bounded) and return what the answer cost. */
-export async function accountResponse(body: ReadableStream<Uint8Array>, contentType: string): Promise<Usage> {
-  const decoder = new TextDecoder();
-  const reader = body.getReader();
-  const sse = contentType.includes('text/event-stream');
-  const stream = new StreamAccount();
-  let json = '';
-  let bytes = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      bytes += value.byteLength;
-      if (bytes > MAX_ACCOUNTED_BYTES) break;
-      const text = decoder.decode(value, { stream: true });
-      if (sse) stream.push(text);
-      else json += text;
-    }
-  } catch {
-    // The client or the origin went away mid-answer: account for what was seen.
-  } finally {
-    reader.cancel().catch(() => {});
+const NOTHING: Usage = { inputTokens: 0, outputTokens: 0 };
+
+/**
+ * Read an accounting branch to the end and return what the answer cost. The branch is read natively in
+ * one piece (`Response.text()`): in local workerd a JavaScript reader loop over the branch cost about
+ * 150 µs of CPU more per request, for a one-chunk answer. An answer that declares more than
+ * MAX_ACCOUNTED_BYTES is not read (its usage counts as unknown, i.e. zero); one that breaks off counts
+ * as zero too (its tokens, if any, were not all delivered).
+ */
+export async function accountResponse(body: ReadableStream<Uint8Array>, headers: Headers): Promise<Usage> {
+  if (Number(headers.get('content-length') ?? 0) > MAX_ACCOUNTED_BYTES) {
+    await body.cancel().catch(() => {});
+    return NOTHING;
   }
-  if (sse) return stream.result();
+  let text: string;
   try {
-    const u = usageOf(obj(JSON.parse(json))?.usage);
+    text = await new Response(body).text();
+  } catch {
+    return NOTHING;
+  }
+  if ((headers.get('content-type') ?? '').includes('text/event-stream')) {
+    const stream = new StreamAccount();
+    stream.push(text);
+    return stream.result();
+  }
+  try {
+    const u = usageOf(obj(JSON.parse(text))?.usage);
     return { inputTokens: u.inputTokens ?? 0, outputTokens: u.outputTokens ?? 0 };
   } catch {
-    return { inputTokens: 0, outputTokens: 0 };
+    return NOTHING;
   }
 }

@@ -20,7 +20,17 @@ import { type DecisionBucket, flushPrincipal, mergeBuckets, type PrincipalSummar
 import { rulesForVersion } from './rules-cache';
 
 const MAX_BACKOFF_MS = 300_000;
+/** The longest a stop (enforced or shadow) waits in a principal's object before it is written to D1. */
+export const STOP_FLUSH_MS = 10_000;
 const ALERT_RETRY_MS = 60_000;
+
+/**
+ * A window of 75–125% of `ms`: keys that started together (a deploy, a traffic burst) would otherwise
+ * write and flush together, one burst of storage and D1 work every window instead of a steady trickle.
+ */
+function spread(ms: number): number {
+  return ms * (0.75 + Math.random() / 2);
+}
 
 interface Pending {
   buckets: Record<string, DecisionBucket>;
@@ -48,23 +58,28 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
       const stored = await this.ctx.storage.get<PrincipalRecord>('record');
       this.keeps ||= stored !== undefined;
       this.record = stored ?? newPrincipal(id, now);
+      this.writtenStanding = this.standingKey();
     }
     return this.record;
   }
 
   private lastWrite = 0;
   private writeTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The standing decision as last written: a change of it is written at once. */
+  private writtenStanding = '';
 
   /**
    * Write now when the last write is older than PERSIST_MS, else once when it is: a quiet principal is
    * written after each request, a busy one once per window instead of once per request. What a window
-   * holds is in memory until then (lost only if the object is torn down within it).
+   * holds (counters, pending decisions) is in memory until then, lost only if the object is torn down
+   * within it. What must survive a restart is written at once (`urgent`): a new or changed standing
+   * decision (a block must not lapse with the object) and a redeemed challenge (its nonce is single-use).
    */
-  private async persistSoon(): Promise<void> {
+  private async persistSoon(urgent = false): Promise<void> {
     if (!this.keeps) return;
     const every = readConfig(this.env).persistMs;
-    const wait = this.lastWrite + every - Date.now();
-    if (every === 0 || wait <= 0) return this.persist();
+    const wait = this.lastWrite + spread(every) - Date.now();
+    if (every === 0 || wait <= 0 || urgent || this.standingKey() !== this.writtenStanding) return this.persist();
     this.writeTimer ??= setTimeout(() => {
       this.writeTimer = null;
       this.persist().catch((err) =>
@@ -79,11 +94,23 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
     if (this.writeTimer) clearTimeout(this.writeTimer);
     this.writeTimer = null;
     this.lastWrite = Date.now();
+    this.writtenStanding = this.standingKey();
     const p = await this.pendingState();
     await this.ctx.storage.put({ record: this.record, pending: p });
-    const due = p.summary !== null || Object.keys(p.buckets).length > 0;
-    if (due && (await this.ctx.storage.getAlarm()) === null)
-      await this.ctx.storage.setAlarm(Date.now() + readConfig(this.env).recordFlushMs);
+    const buckets = Object.values(p.buckets);
+    if (p.summary === null && buckets.length === 0) return;
+    // Stops reach D1 (the dashboard, the ban feed, the alert) within STOP_FLUSH_MS; allowed traffic's
+    // aggregates can wait the whole RECORD_FLUSH_MS, so a busy key costs fewer D1 writes.
+    const { recordFlushMs } = readConfig(this.env);
+    const stopped = buckets.some((b) => isStop(b.wouldAction));
+    const wanted = Date.now() + (stopped ? Math.min(recordFlushMs, STOP_FLUSH_MS) : spread(recordFlushMs));
+    const alarm = await this.ctx.storage.getAlarm();
+    if (alarm === null || alarm > wanted) await this.ctx.storage.setAlarm(wanted);
+  }
+
+  private standingKey(): string {
+    const s = this.record?.standing;
+    return s ? `${s.action}|${s.until}` : '';
   }
 
   private async pendingState(): Promise<Pending> {
@@ -103,12 +130,14 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
    */
   async observeBatch(inputs: ObserveInput[]): Promise<ObserveOutput[]> {
     const out: ObserveOutput[] = [];
+    let redeemed = false;
     for (const input of inputs) {
       const { features, now } = input;
       const rules = await rulesForVersion(this.env.DB, input.rulesVersion);
       const record = await this.load(features.principal, now);
       // Redeeming a solution and applying usage change different fields: their order does not matter.
       const solution = input.solution ? redeem(record, input.solution, now) : null;
+      redeemed ||= solution === 'accepted';
       if (solution === 'accepted' || input.usage?.length) this.keeps = true;
       const result = applyRequest(record, input, rules);
       const { decision } = result;
@@ -121,7 +150,7 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
     const last = out[out.length - 1];
     const asked = inputs[inputs.length - 1]?.mirrorFrom;
     if (last && this.record && this.keeps && asked !== undefined && last.perMinute >= asked) last.record = this.record;
-    await this.persistSoon();
+    await this.persistSoon(redeemed);
     return out;
   }
 

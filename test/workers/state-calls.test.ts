@@ -10,6 +10,7 @@ import { engineKeys, fingerprint } from '../../src/engine/fingerprint';
 import { keyHashOf } from '../../src/engine/fingerprint/identity';
 import type { PrincipalRecord } from '../../src/engine/state/principal';
 import { stateCalls } from '../../src/guard/counters';
+import { STOP_FLUSH_MS } from '../../src/state/principal-state';
 import type { ObserveInput } from '../../src/state/principal-step';
 import { anthropic } from './engine/requests';
 import { callGuard, callGuardLive, countingPrincipalState } from './helpers';
@@ -86,6 +87,57 @@ describe('Durable Object calls per request', () => {
       await sleep(600);
       expect(await stored()).toBe(5);
       expect((await state.storage.get<PrincipalRecord>('record'))?.outputTokens).toBe(20);
+    });
+  });
+
+  it('writes a new standing stop and a redeemed challenge at once, inside the PERSIST_MS window, and flushes stops to D1 sooner', async () => {
+    const t = Date.UTC(2027, 1, 3);
+    const keys = engineKeys('test-pepper');
+    const harvest = (i: number) =>
+      fingerprint(
+        anthropic({
+          key: 'sk-persist-urgent',
+          ip: `100.64.${i % 250}.7`,
+          maxTokens: 8192,
+          prompt: `Solve the following problem. Think step by step and show your reasoning before the final answer.\n\nSolve for x: 3x + ${i} = 2x - 5 (case ${i})`,
+        }),
+        { keys },
+      );
+    const plain = () => fingerprint(anthropic({ key: 'sk-persist-urgent', prompt: 'What is a good name for a cat?' }), { keys });
+    const input = (i: number, extra: Partial<ObserveInput> = {}): ObserveInput => ({
+      features: harvest(i),
+      sightings: [],
+      list: null,
+      rulesVersion: 0,
+      now: t + i * 200,
+      usage: i === 0 ? [{ usage: { inputTokens: 10, outputTokens: 2_000 }, now: t }] : undefined,
+      ...extra,
+    });
+    await runInDurableObject(stubFor(harvest(0).principal), async (instance, state) => {
+      (instance as unknown as { env: Cloudflare.Env }).env = { ...env, PERSIST_MS: '600000', RECORD_FLUSH_MS: '60000' };
+      const stored = () => state.storage.get<PrincipalRecord>('record');
+      const flushIn = async () => ((await state.storage.getAlarm()) ?? Number.POSITIVE_INFINITY) - Date.now();
+      await instance.observe(input(0));
+      expect((await stored())?.total).toBe(1);
+      // Allowed traffic's aggregates go to D1 after RECORD_FLUSH_MS.
+      expect(await flushIn()).toBeGreaterThan(STOP_FLUSH_MS);
+      let i = 1;
+      while (!(await instance.snapshot())?.standing && i < 80) await instance.observe(input(i++));
+      const standing = (await instance.snapshot())?.standing;
+      // The engine stopped it: the stop is in storage with the request that caused it, not a window later.
+      expect(standing?.action).toMatch(/throttle|challenge|block/);
+      expect((await stored())?.standing).toEqual(standing);
+      expect((await stored())?.total).toBe(i);
+      // ... and its decisions reach D1 (the dashboard, the ban feed) within STOP_FLUSH_MS.
+      expect(await flushIn()).toBeLessThanOrEqual(STOP_FLUSH_MS);
+      // An ordinary request that leaves the standing as it is waits for the window.
+      await instance.observe(input(i++, { features: plain() }));
+      expect((await instance.snapshot())?.standing).toEqual(standing);
+      expect((await stored())?.total).toBe(i - 1);
+      // A redeemed challenge does not: its nonce must stay used across a restart.
+      await instance.observe(input(i++, { features: plain(), solution: { nonce: 'nonce-urgent', clearanceMs: 60_000 } }));
+      expect((await stored())?.usedChallenges).toContain('nonce-urgent');
+      expect((await stored())?.total).toBe(i);
     });
   });
 

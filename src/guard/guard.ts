@@ -257,20 +257,21 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
       degraded = d.changes;
     }
   }
-  const response = await forward({ request, target, body, requestId });
+  const tap = (upstream: Response) => account(g, upstream, features, t, keys);
+  const response = await forward({ request, target, body, requestId, tap });
   if (degraded) {
     response.headers.set('x-guard-action', 'degrade');
     response.headers.set('x-guard-degraded', degraded.join('; ') || 'nothing to cap');
     response.headers.set('x-guard-reason', decision.reasons.slice(0, 5).join(', '));
   }
-  return account(g, response, features, t, keys);
+  return response;
 }
 
-/** Tee the answer: the client's branch is returned untouched; usage is read from the other in waitUntil. */
-function account(g: GuardContext, response: Response, features: Features, t: number, keys: EngineKeys): Response {
+/** Tee the answer: the client gets one branch untouched; usage is read from the other in waitUntil. */
+function account(g: GuardContext, response: Response, features: Features, t: number, keys: EngineKeys): ReadableStream<Uint8Array> | null {
   const org = response.headers.get('anthropic-organization-id') ?? response.headers.get('openai-organization');
   if (org && features.keyHash) isolateCaches.orgs.set(features.keyHash, orgHashOf(keys, org));
-  if (!response.body || response.status >= 400) return response;
+  if (!response.body || response.status >= 400) return response.body;
   const [client, mine] = response.body.tee();
   const { env, ctx, config } = g;
   ctx.waitUntil(
@@ -283,7 +284,7 @@ function account(g: GuardContext, response: Response, features: Features, t: num
       })
       .catch((err) => console.error(JSON.stringify({ event: 'usage_failed', principal: features.principal, message: String(err) }))),
   );
-  return new Response(client, { status: response.status, statusText: response.statusText, headers: response.headers });
+  return client;
 }
 
 /** Usage no request carried in time: one call per principal that has some. */

@@ -16,9 +16,14 @@ export interface ForwardInput {
   /** The body to send: the client's stream, a re-assembled stream, or a rewritten (degraded) body. */
   body: BodyInit | null;
   requestId: string;
+  /**
+   * Sees the origin's answer before the client does and returns the body stream the client gets (one
+   * branch of a tee, say), so the answer is wrapped in a new Response once, not twice.
+   */
+  tap?: (upstream: Response) => ReadableStream<Uint8Array> | null;
 }
 
-export async function forward({ request, target, body, requestId }: ForwardInput): Promise<Response> {
+export async function forward({ request, target, body, requestId, tap }: ForwardInput): Promise<Response> {
   const incoming = new URL(request.url);
   const method = request.method.toUpperCase();
   const init: RequestInit = {
@@ -43,5 +48,5 @@ export async function forward({ request, target, body, requestId }: ForwardInput
   // A new Response over the same body stream: headers become mutable, nothing is buffered (SSE included).
   const headers = downstreamHeaders(upstream.headers);
   headers.set('x-guard-request-id', requestId);
-  return new Response(upstream.body, { status: upstream.status, statusText: upstream.statusText, headers });
+  return new Response(tap ? tap(upstream) : upstream.body, { status: upstream.status, statusText: upstream.statusText, headers });
 }

@@ -3,7 +3,7 @@
  * principal and an expiry, asking for a counter whose SHA-256 with the token has `bits` leading zero bits
  * (hashcash). Verification is stateless here; single use is enforced by the principal's object.
  */
-import { type Hmac, sha256, toHex } from '../engine/hash/sha256';
+import { Hmac, sha256, toHex } from '../engine/hash/sha256';
 
 export interface Challenge {
   principal: string;
@@ -38,6 +38,18 @@ export function leadingZeroBits(digest: Uint8Array): number {
 /** Difficulty from suspicion: 14 bits (~16k hashes) for a listed key up to 20 bits for a score of 1. */
 export function difficultyFor(score: number): number {
   return 14 + Math.round(Math.min(1, Math.max(0, score)) * 6);
+}
+
+const challengeSecrets = new Map<string, Hmac>();
+
+/** The challenge-signing key, derived from the pepper so a pepper rotation also voids open challenges. */
+export function challengeSecret(pepper: string): Hmac {
+  let secret = challengeSecrets.get(pepper);
+  if (!secret) {
+    secret = new Hmac(`distill-guard challenge\u0000${pepper}`);
+    challengeSecrets.set(pepper, secret);
+  }
+  return secret;
 }
 
 export function issueChallenge(secret: Hmac, c: Challenge): string {

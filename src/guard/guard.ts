@@ -4,7 +4,7 @@
  * Everything else (cluster updates, cache refreshes, usage) runs in `waitUntil`.
  */
 
-import { difficultyFor, issueChallenge, randomNonce, verifySolution } from '../actions/challenge';
+import { challengeSecret, difficultyFor, issueChallenge, randomNonce, verifySolution } from '../actions/challenge';
 import { degradeBody } from '../actions/degrade';
 import { apiErrorFor } from '../actions/errors';
 import { stopResponse } from '../actions/respond';
@@ -15,7 +15,6 @@ import { standingAction } from '../engine/decide';
 import { DEV_PEPPER } from '../engine/dev-pepper';
 import { type EngineKeys, engineKeys, fingerprint } from '../engine/fingerprint';
 import { orgHashOf } from '../engine/fingerprint/identity';
-import { Hmac } from '../engine/hash/sha256';
 import { clusterObservation } from '../engine/pipeline';
 import { type Decision, type Features, isStop, type RawRequest, type UsageEntry } from '../engine/types';
 import { forward, type OriginTarget } from '../proxy/forward';
@@ -62,18 +61,6 @@ function rawRequest(request: Request, text: string, size: number): RawRequest {
 }
 
 class StateTimeout extends Error {}
-
-const challengeSecrets = new Map<string, Hmac>();
-
-/** The challenge-signing key, derived from the pepper so a pepper rotation also voids open challenges. */
-function challengeSecret(pepper: string): Hmac {
-  let secret = challengeSecrets.get(pepper);
-  if (!secret) {
-    secret = new Hmac(`distill-guard challenge\u0000${pepper}`);
-    challengeSecrets.set(pepper, secret);
-  }
-  return secret;
-}
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -25,7 +25,10 @@ export interface GuardConfig {
   usageFlushMs: number;
   /** How long an isolate gathers cluster observations before one call per shard. */
   clusterBatchMs: number;
-  /** A principal's object writes its record at most once per this many ms (0: after every request). */
+  /**
+   * A principal's object writes its record about once per this many ms (75–125% of it), and at once for a
+   * new standing decision or a redeemed challenge (0: after every request).
+   */
   persistMs: number;
 }
 

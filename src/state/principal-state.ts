@@ -2,9 +2,9 @@
  * One Durable Object per principal: the only writer of its engine record, so its windows and standing
  * decision are consistent. The isolate makes one awaited call (`observe`) per request; the usage of
  * its answers rides on the next one (or arrives in a `usage` call when the principal goes quiet). A
- * busy principal's record is written at most once per PERSIST_MS. Decisions are aggregated here and
- * flushed to D1 by an alarm, retried until D1 accepts: no D1 write on the request path, and nothing
- * lost while D1 is down.
+ * busy principal's record is written about once per PERSIST_MS, a new standing decision at once.
+ * Decisions are aggregated here and flushed to D1 by an alarm (stops within STOP_FLUSH_MS), retried
+ * until D1 accepts: no D1 write on the request path, and nothing lost while D1 is down.
  */
 import { DurableObject } from 'cloudflare:workers';
 import { readConfig } from '../config';

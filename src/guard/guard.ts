@@ -27,7 +27,7 @@ import { enqueueClusters } from './cluster-queue';
 import { countCall, stateCalls } from './counters';
 import { adoptMirror, attachUsage, dropMirror, mirrorOf, queueMirrored } from './mirror';
 import { countUnverified } from './unverified';
-import { accountResponse } from './usage';
+import { accountable, accountResponse } from './usage';
 import { queueUsage, takeUsage } from './usage-queue';
 
 export interface GuardContext {
@@ -258,7 +258,7 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
 function account(g: GuardContext, response: Response, features: Features, t: number, keys: EngineKeys): ReadableStream<Uint8Array> | null {
   const org = response.headers.get('anthropic-organization-id') ?? response.headers.get('openai-organization');
   if (org && features.keyHash) isolateCaches.orgs.set(features.keyHash, orgHashOf(keys, org));
-  if (!response.body || response.status >= 400) return response.body;
+  if (!response.body || response.status >= 400 || !accountable(response.headers)) return response.body;
   const [client, mine] = response.body.tee();
   const { env, ctx, config } = g;
   ctx.waitUntil(

@@ -53,33 +53,53 @@ export class StreamAccount {
 
 const NOTHING: Usage = { inputTokens: 0, outputTokens: 0 };
 
+/** Answers that can carry usage: JSON bodies and SSE streams. Others are passed on without a tee. */
+export function accountable(headers: Headers): boolean {
+  const type = headers.get('content-type') ?? '';
+  return type.includes('json') || type.includes('text/event-stream');
+}
+
 /**
- * Read an accounting branch to the end and return what the answer cost. The branch is read natively in
- * one piece (`Response.text()`): in local workerd a JavaScript reader loop over the branch cost about
- * 150 µs of CPU more per request, for a one-chunk answer. An answer that declares more than
- * MAX_ACCOUNTED_BYTES is not read (its usage counts as unknown, i.e. zero); one that breaks off counts
- * as zero too (its tokens, if any, were not all delivered).
+ * Read an accounting branch to the end and return what the answer cost. A JSON answer is read natively
+ * in one piece (`Response.text()`; JSON.parse needs all of it anyway): in local workerd a JavaScript
+ * reader loop over the branch cost about 150 µs of CPU more per request, for a one-chunk answer. A
+ * stream is folded event by event, so memory stays bounded however long it runs. An answer that
+ * declares more than MAX_ACCOUNTED_BYTES is not read (its usage counts as unknown, i.e. zero); one
+ * that breaks off counts as zero (JSON) or as far as it went (a stream).
  */
 export async function accountResponse(body: ReadableStream<Uint8Array>, headers: Headers): Promise<Usage> {
   if (Number(headers.get('content-length') ?? 0) > MAX_ACCOUNTED_BYTES) {
     await body.cancel().catch(() => {});
     return NOTHING;
   }
-  let text: string;
+  if ((headers.get('content-type') ?? '').includes('text/event-stream')) return accountStream(body);
   try {
-    text = await new Response(body).text();
-  } catch {
-    return NOTHING;
-  }
-  if ((headers.get('content-type') ?? '').includes('text/event-stream')) {
-    const stream = new StreamAccount();
-    stream.push(text);
-    return stream.result();
-  }
-  try {
-    const u = usageOf(obj(JSON.parse(text))?.usage);
+    const u = usageOf(obj(JSON.parse(await new Response(body).text()))?.usage);
     return { inputTokens: u.inputTokens ?? 0, outputTokens: u.outputTokens ?? 0 };
   } catch {
     return NOTHING;
   }
+}
+
+/** An SSE branch, event by event, up to MAX_ACCOUNTED_BYTES. */
+async function accountStream(body: ReadableStream<Uint8Array>): Promise<Usage> {
+  const decoder = new TextDecoder();
+  const reader = body.getReader();
+  const stream = new StreamAccount();
+  let bytes = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      bytes += value.byteLength;
+      if (bytes > MAX_ACCOUNTED_BYTES) {
+        reader.cancel().catch(() => {});
+        break;
+      }
+      stream.push(decoder.decode(value, { stream: true }));
+    }
+  } catch {
+    // The client or the origin went away mid-answer: account for what was seen.
+  }
+  return stream.result();
 }

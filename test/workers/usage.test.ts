@@ -1,10 +1,10 @@
 /**
  * What an answer cost, read from the accounting branch of the teed response: JSON bodies of both APIs,
  * SSE streams of both (with usage, and OpenAI's without it, estimated from the deltas), events and
- * characters split across chunks, and answers that are too large or break off.
+ * characters split across chunks, answers that are too large or break off, and which answers are teed.
  */
 import { describe, expect, it } from 'vitest';
-import { accountResponse } from '../../src/guard/usage';
+import { accountable, accountResponse } from '../../src/guard/usage';
 
 const JSON_TYPE = { 'content-type': 'application/json' };
 const SSE_TYPE = { 'content-type': 'text/event-stream; charset=utf-8' };
@@ -58,7 +58,28 @@ describe('accountResponse', () => {
     expect(usage).toEqual({ inputTokens: 0, outputTokens: 4 });
   });
 
-  it('counts an answer declared larger than it reads, or one that breaks off, as zero', async () => {
+  it('counts a stream that breaks off as far as it went', async () => {
+    const start = sse([{ type: 'message_start', message: { usage: { input_tokens: 40, output_tokens: 1 } } }]);
+    let pulls = 0;
+    // The first read delivers an event, the second finds the origin gone.
+    const broken = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulls++ === 0) controller.enqueue(new TextEncoder().encode(start));
+        else controller.error(new Error('origin went away'));
+      },
+    });
+    expect(await accountResponse(broken, new Headers(SSE_TYPE))).toEqual({ inputTokens: 40, outputTokens: 1 });
+  });
+
+  it('tees only answers that can carry usage: JSON and SSE', () => {
+    expect(accountable(new Headers(JSON_TYPE))).toBe(true);
+    expect(accountable(new Headers({ 'content-type': 'application/vnd.api+json' }))).toBe(true);
+    expect(accountable(new Headers(SSE_TYPE))).toBe(true);
+    expect(accountable(new Headers({ 'content-type': 'application/octet-stream' }))).toBe(false);
+    expect(accountable(new Headers())).toBe(false);
+  });
+
+  it('counts a JSON answer declared larger than it reads, or one that breaks off, as zero', async () => {
     const big = new Headers({ ...JSON_TYPE, 'content-length': String(9 * 1024 * 1024) });
     const body = JSON.stringify({ usage: { input_tokens: 1, output_tokens: 2 } });
     expect(await accountResponse(chunked([body]), big)).toEqual({ inputTokens: 0, outputTokens: 0 });

@@ -64,8 +64,9 @@ export function accountable(headers: Headers): boolean {
  * in one piece (`Response.text()`; JSON.parse needs all of it anyway): in local workerd a JavaScript
  * reader loop over the branch cost about 150 µs of CPU more per request, for a one-chunk answer. A
  * stream is folded event by event, so memory stays bounded however long it runs. An answer that
- * declares more than MAX_ACCOUNTED_BYTES is not read (its usage counts as unknown, i.e. zero); one
- * that breaks off counts as zero (JSON) or as far as it went (a stream).
+ * declares more than MAX_ACCOUNTED_BYTES is not read (its usage counts as unknown, i.e. zero); a JSON
+ * answer of undeclared length is read whole, as model APIs' answers are bounded by their max_tokens;
+ * one that breaks off counts as zero (JSON) or as far as it went (a stream).
  */
 export async function accountResponse(body: ReadableStream<Uint8Array>, headers: Headers): Promise<Usage> {
   if (Number(headers.get('content-length') ?? 0) > MAX_ACCOUNTED_BYTES) {

@@ -96,6 +96,11 @@ const MASK_NONE = 0;
 const MASK_NUMBER = 1;
 const MASK_NAME = 2;
 
+/** A word as the masked words hold it: numbers `0`, names `N`, anything else itself. */
+function maskedWord(mask: number, word: string): string {
+  return mask === MASK_NUMBER ? '0' : mask === MASK_NAME ? 'N' : word;
+}
+
 /**
  * Words, punctuation and masked words of a text. With a `vocabulary` (the seeded `hash32` of every word
  * a caller compares words with), a word's string is only built when its hash is in it: most words of a
@@ -159,7 +164,7 @@ export function tokenize(text: string, limit = 400, seed?: number, vocabulary?: 
       else if (!sentenceStart && j - i > 1 && t.charCodeAt(i) !== (aligned ? low.charCodeAt(i) : lw.charCodeAt(0))) mask = MASK_NAME;
       sentenceStart = false;
     }
-    const m = mask === MASK_NUMBER ? '0' : mask === MASK_NAME ? 'N' : lw;
+    const m = maskedWord(mask, lw);
     if (hashes) hashes[count] = mask === MASK_NONE && aligned ? wordHash : hash32(m, s0);
     if (compact) {
       if (count < FRAME_WORDS) head.push(mask === MASK_NONE && lw === OTHER_WORD ? low.slice(i, j) : m);
@@ -197,8 +202,7 @@ function ringTail(low: string, count: number): string[] {
   const out: string[] = [];
   for (let k = Math.max(0, count - FRAME_WORDS); k < count; k++) {
     const at = (k % FRAME_WORDS) * 3;
-    const mask = tailRing[at + 2];
-    out.push(mask === MASK_NUMBER ? '0' : mask === MASK_NAME ? 'N' : low.slice(tailRing[at] as number, tailRing[at + 1] as number));
+    out.push(maskedWord(tailRing[at + 2] as number, low.slice(tailRing[at] as number, tailRing[at + 1] as number)));
   }
   return out;
 }

@@ -5,6 +5,7 @@
  * through most of a long replay). Run by `bench/engine.ts`; memos start empty (a new process).
  */
 import { readFileSync } from 'node:fs';
+import { nodeByteLength } from '../src/cli/byte-length';
 import { DEV_PEPPER } from '../src/engine/dev-pepper';
 import { engineKeys } from '../src/engine/fingerprint';
 import { MemoryEngine } from '../src/engine/memory-state';
@@ -14,7 +15,6 @@ import { defaultRules } from '../src/engine/rules/defaults';
 const path = process.argv[2];
 if (!path) throw new Error('usage: node replay-loop.mjs LOG.jsonl');
 const lines = readFileSync(path, 'utf8').split('\n');
-const byteLength = (text: string) => Buffer.byteLength(text, 'utf8'); // as the CLI counts
 const engine = new MemoryEngine({ rules: defaultRules(), keys: engineKeys(DEV_PEPPER) });
 let records = 0;
 const half = lines.length >> 1;
@@ -22,7 +22,7 @@ const started = performance.now();
 let halfway = started;
 for (let i = 0; i < lines.length; i++) {
   if (i === half) halfway = performance.now();
-  if (replayLine(engine, lines[i] as string, byteLength)) records++;
+  if (replayLine(engine, lines[i] as string, nodeByteLength)) records++; // counted as the CLI counts
 }
 const ended = performance.now();
 process.stdout.write(`${JSON.stringify({ records, seconds: (ended - started) / 1000, laterSeconds: (ended - halfway) / 1000 })}\n`);

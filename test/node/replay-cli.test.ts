@@ -11,6 +11,7 @@ import { buildPopulation, type SimParams } from '../../eval/populations';
 import { Rng } from '../../eval/rng';
 import { simulate } from '../../eval/simulate';
 import { WRAPPERS } from '../../eval/wrappers';
+import { nodeByteLength } from '../../src/cli/byte-length';
 import { DEV_PEPPER } from '../../src/engine/dev-pepper';
 import { engineKeys } from '../../src/engine/fingerprint';
 import { MemoryEngine } from '../../src/engine/memory-state';
@@ -198,7 +199,7 @@ describe('replay CLI', () => {
 
   it("counts body bytes natively as the engine's utf8Length does", () => {
     for (const s of ['', 'abc', 'héllo', '日本語', '😀x', '\ud800', 'a\udc00b', '\ud83d', `${'x'.repeat(1000)}ü😀日`]) {
-      expect(Buffer.byteLength(s, 'utf8')).toBe(utf8Length(s));
+      expect(nodeByteLength(s)).toBe(utf8Length(s));
     }
   });
 });

@@ -28,6 +28,9 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
   return out;
 }
 
+/** Stateless without `stream`, so one serves every request. */
+const utf8 = new TextDecoder();
+
 export async function readBody(request: Request, config: GuardConfig): Promise<BodyResult> {
   const method = request.method.toUpperCase();
   if (method === 'GET' || method === 'HEAD' || !request.body)
@@ -38,7 +41,7 @@ export async function readBody(request: Request, config: GuardConfig): Promise<B
     // The common case, a declared size within what is judged: one native read instead of a chunk loop.
     const bytes = new Uint8Array(await request.arrayBuffer());
     if (bytes.byteLength > config.maxBodyBytes) return { ok: false, reason: 'too_large', size: bytes.byteLength };
-    return { ok: true, body: { forward: bytes, text: new TextDecoder().decode(bytes), size: bytes.byteLength, complete: true } };
+    return { ok: true, body: { forward: bytes, text: utf8.decode(bytes), size: bytes.byteLength, complete: true } };
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -47,7 +50,7 @@ export async function readBody(request: Request, config: GuardConfig): Promise<B
     const { done, value } = await reader.read();
     if (done) {
       const bytes = concat(chunks, size);
-      return { ok: true, body: { forward: bytes, text: new TextDecoder().decode(bytes), size, complete: true } };
+      return { ok: true, body: { forward: bytes, text: utf8.decode(bytes), size, complete: true } };
     }
     size += value.byteLength;
     chunks.push(value);
@@ -82,6 +85,6 @@ export async function readBody(request: Request, config: GuardConfig): Promise<B
       return reader.cancel(reason);
     },
   });
-  const text = new TextDecoder().decode(prefix.subarray(0, config.inspectBytes));
+  const text = utf8.decode(prefix.subarray(0, config.inspectBytes));
   return { ok: true, body: { forward, text, size: Number.isFinite(declared) ? declared : size, complete: false } };
 }

@@ -60,10 +60,14 @@ export class IsolateCaches {
     return this.refreshingConfig;
   }
 
-  /** The verdict board (a Durable Object call): always from waitUntil, never awaited on the request path. */
-  refreshBoard(env: Cloudflare.Env, now: number, boardRefreshMs: number): Promise<void> {
-    if (now - this.boardAt < boardRefreshMs) return Promise.resolve();
-    this.refreshingBoard ??= this.loadBoard(env, now).finally(() => {
+  /**
+   * The verdict board (a Durable Object call): always from waitUntil, never awaited on the request path.
+   * Null when it is fresh, so most requests register no waitUntil task for it.
+   */
+  refreshBoard(env: Cloudflare.Env, now: number, boardRefreshMs: number): Promise<void> | null {
+    if (now - this.boardAt < boardRefreshMs) return null;
+    if (this.refreshingBoard) return null;
+    this.refreshingBoard = this.loadBoard(env, now).finally(() => {
       this.refreshingBoard = null;
     });
     return this.refreshingBoard;

@@ -101,7 +101,8 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
     console.error(JSON.stringify({ event: 'cache_refresh_failed', what, message: String(err) }));
   if (isolateCaches.cold) await isolateCaches.refreshConfig(env, t).catch(logRefresh('config'));
   else if (isolateCaches.configDue(t)) ctx.waitUntil(isolateCaches.refreshConfig(env, t).catch(logRefresh('config')));
-  ctx.waitUntil(isolateCaches.refreshBoard(env, t, isolateCaches.rules.boardRefreshMs).catch(logRefresh('board')));
+  const board = isolateCaches.refreshBoard(env, t, isolateCaches.rules.boardRefreshMs);
+  if (board) ctx.waitUntil(board.catch(logRefresh('board')));
   const rules = isolateCaches.rules;
 
   const keys = engineKeys(pepper);
@@ -165,9 +166,9 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
       features.principal,
       m,
       input,
-      (batch) => {
+      (batch, base) => {
         countCall('mirrorBatches');
-        return stub.observeBatch(batch.map((i) => ({ ...i, mirrorFrom: 0 })));
+        return stub.observeMirrored(batch, base);
       },
       (record, queued) => applyRequest(record, queued, rules),
       now,
@@ -187,7 +188,7 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
       }
       if (out.solution === 'reused') refused = 'this solution was already used';
       isolateCaches.rememberStanding(features.principal, out.standing, t);
-      if (out.record) adoptMirror(features.principal, out.record, t, version);
+      if (out.record) adoptMirror(features.principal, out.record, out.seq ?? null, t, version);
       else dropMirror(features.principal);
       const pending = enqueueClusters(env, features.clusters, out.observation, t, version, config.clusterBatchMs);
       if (pending) ctx.waitUntil(pending);

@@ -1,9 +1,11 @@
 /**
  * Mirrored principals: a busy principal's record, copied into the isolate, so its requests are decided
  * here by the same engine step its Durable Object runs, with no awaited round trip. Every request is
- * still sent to the object, in order, in one `observeBatch` per window; each batch's answer carries the
- * object's record, which replaces the mirror (with the requests sent since re-applied on top), so
- * traffic the key sends through other isolates reaches this one within a window. A mirror lapses after
+ * still sent to the object, in order, in one `observeMirrored` per window, with the version of the
+ * record the copy started from. When anything else changed the record meanwhile (another isolate, a
+ * usage call, a new object), the answer carries the object's record, which replaces the mirror (with
+ * the requests sent since re-applied on top), so traffic the key sends through other isolates reaches
+ * this one within a window; otherwise the copy already is the object's record. A mirror lapses after
  * MIRROR_TTL_MS without an answer, on a rule-set change, or when a batch fails: the next request then
  * waits for the object again.
  *
@@ -13,7 +15,7 @@
 
 import { observeUsage, type PrincipalRecord } from '../engine/state/principal';
 import type { UsageEntry } from '../engine/types';
-import type { ObserveInput, ObserveOutput } from '../state/principal-step';
+import type { MirrorSync, ObserveInput } from '../state/principal-step';
 
 export const MIRROR_TTL_MS = 10_000;
 const BATCH_WINDOW_MS = 250;
@@ -23,6 +25,8 @@ const QUEUE_LIMIT = 1_000;
 
 export interface Mirror {
   record: PrincipalRecord;
+  /** The object's version of the record this copy equals once the queue is applied: the next batch's base. */
+  seq: number | null;
   until: number;
   rulesVersion: number;
   /** Requests decided here and not yet sent to the object, in order. */
@@ -39,11 +43,11 @@ export function mirrorOf(principal: string, now: number, rulesVersion: number): 
 }
 
 /** Take the object's record as this isolate's mirror (after an awaited call that returned one). */
-export function adoptMirror(principal: string, record: PrincipalRecord, now: number, rulesVersion: number): void {
+export function adoptMirror(principal: string, record: PrincipalRecord, seq: number | null, now: number, rulesVersion: number): void {
   const m = mirrors.get(principal);
   if (m?.flushing) return; // its batch answer will bring a newer record
   if (mirrors.size >= MIRROR_LIMIT && !m) mirrors.clear();
-  mirrors.set(principal, { record, until: now + MIRROR_TTL_MS, rulesVersion, queue: [], flushing: false });
+  mirrors.set(principal, { record, seq, until: now + MIRROR_TTL_MS, rulesVersion, queue: [], flushing: false });
 }
 
 export function dropMirror(principal: string): void {
@@ -74,7 +78,7 @@ export function queueMirrored(
   principal: string,
   m: Mirror,
   input: ObserveInput,
-  send: (batch: ObserveInput[]) => Promise<ObserveOutput[]>,
+  send: (batch: ObserveInput[], base: number | null) => Promise<MirrorSync>,
   reapply: (record: PrincipalRecord, input: ObserveInput) => void,
   now: () => number,
 ): Promise<void> | null {
@@ -87,12 +91,15 @@ export function queueMirrored(
     const batch = m.queue;
     m.queue = [];
     try {
-      const outs = await send(batch);
-      const record = outs[outs.length - 1]?.record;
-      if (!record) throw new Error('the object returned no record');
-      // The object's record includes this batch; requests decided here since it left are not in it yet.
-      for (const queued of m.queue) reapply(record, queued);
-      m.record = record;
+      const sync = await send(batch, m.seq);
+      if (!sync.mirror) throw new Error('the object no longer keeps this principal');
+      if (sync.record) {
+        // Another writer changed the record: take the object's, which includes this batch, and apply
+        // the requests decided here since it left on top. Otherwise the copy already is that record.
+        for (const queued of m.queue) reapply(sync.record, queued);
+        m.record = sync.record;
+      }
+      m.seq = sync.seq;
       m.until = now() + MIRROR_TTL_MS;
     } catch (err) {
       // The object still gets what was queued meanwhile: as a batch of its own, answered or not.

@@ -42,13 +42,24 @@ export interface ObserveOutput {
    * computation: what is left of the round trip is transport, queueing and computation.
    */
   tookMs?: number;
-  /** The principal's record after this request, when `mirrorFrom` asked for it. */
+  /** The principal's record after this request, when `mirrorFrom` asked for it, and its version. */
   record?: PrincipalRecord;
+  seq?: number;
   /**
    * Whether the origin has accepted this principal's key (a successful answer) at least once. Until then
    * nothing is stored for it here: the isolate counts its decisions in aggregate instead.
    */
   verified: boolean;
+}
+
+/** The object's answer to a mirrored batch (`observeMirrored`). */
+export interface MirrorSync {
+  /** The record's version after the batch: what the isolate's copy now matches, the next batch's base. */
+  seq: number;
+  /** The object's record, when the isolate's copy was not the record at `base`. */
+  record?: PrincipalRecord;
+  /** False when the principal no longer keeps state here (a new object that never stored it). */
+  mirror: boolean;
 }
 
 const USED_CHALLENGES = 32;

@@ -45,6 +45,8 @@ export interface PrincipalCalls {
   carried: number;
   batches: number;
   batched: number;
+  /** Mirrored batches whose answer carried the object's record (the copy was not the object's). */
+  resyncs: number;
   usage: number;
   /** `tookMs` of each observe answer. */
   took: Array<number | undefined>;
@@ -55,7 +57,7 @@ export interface PrincipalCalls {
  * override. The objects behind it are the real ones.
  */
 export function countingPrincipalState(): { binding: typeof env.PRINCIPAL_STATE; calls: PrincipalCalls } {
-  const calls: PrincipalCalls = { observe: 0, carried: 0, batches: 0, batched: 0, usage: 0, took: [] };
+  const calls: PrincipalCalls = { observe: 0, carried: 0, batches: 0, batched: 0, resyncs: 0, usage: 0, took: [] };
   const real = env.PRINCIPAL_STATE;
   const counting = {
     idFromName: (name: string) => real.idFromName(name),
@@ -69,10 +71,12 @@ export function countingPrincipalState(): { binding: typeof env.PRINCIPAL_STATE;
           calls.took.push(out.tookMs);
           return out;
         },
-        observeBatch: (inputs: Parameters<typeof stub.observeBatch>[0]) => {
+        observeMirrored: async (...args: Parameters<typeof stub.observeMirrored>) => {
           calls.batches++;
-          calls.batched += inputs.length;
-          return stub.observeBatch(inputs);
+          calls.batched += args[0].length;
+          const sync = await stub.observeMirrored(...args);
+          if (sync.record) calls.resyncs++;
+          return sync;
         },
         usage: (...args: Parameters<typeof stub.usage>) => {
           calls.usage++;

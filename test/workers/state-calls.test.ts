@@ -10,6 +10,7 @@ import { engineKeys, fingerprint } from '../../src/engine/fingerprint';
 import { keyHashOf } from '../../src/engine/fingerprint/identity';
 import type { PrincipalRecord } from '../../src/engine/state/principal';
 import { stateCalls } from '../../src/guard/counters';
+import { mirrorOf } from '../../src/guard/mirror';
 import { STOP_FLUSH_MS } from '../../src/state/principal-state';
 import type { ObserveInput } from '../../src/state/principal-step';
 import { anthropic } from './engine/requests';
@@ -188,5 +189,46 @@ describe('Durable Object calls per request', () => {
     const record = await stubFor(keyHashOf(engineKeys('test-pepper'), 'sk-mirror-usage')).snapshot();
     expect(record?.responses).toBe(8);
     expect(record?.outputTokens).toBe(tokens);
+    // The copy the isolate decided on, usage applied as answers came, is the object's record exactly,
+    // though no batch answer carried it: nothing else wrote to this principal.
+    expect(calls.resyncs).toBe(0);
+    expect(mirrorOf(record?.id ?? '', Date.now(), 0)?.record).toEqual(record);
+  });
+
+  it('brings a mirror the record when something else changed it: another isolate’s requests, a usage call', async () => {
+    const { binding, calls } = countingPrincipalState();
+    const overrides = { PRINCIPAL_STATE: binding, HOT_PER_MINUTE: '3', USAGE_FLUSH_MS: '1500' };
+    const key = 'sk-mirror-resync';
+    const principal = keyHashOf(engineKeys('test-pepper'), key);
+    const send = async (from: number, to: number) => {
+      const backgrounds: Promise<void>[] = [];
+      for (let i = from; i < to; i++) {
+        const { response, background } = await callGuardLive(chatRequest(key, 1 + (i % 3)), overrides);
+        await response.json();
+        backgrounds.push(background);
+        await sleep(20); // the accounting branch reads the answer's usage
+      }
+      await Promise.all(backgrounds);
+    };
+    await send(0, 6);
+    expect(calls.batches).toBeGreaterThan(0);
+    expect(calls.resyncs).toBe(0);
+    const inSync = async () => expect(mirrorOf(principal, Date.now(), 0)?.record).toEqual(await stubFor(principal).snapshot());
+    // Another isolate observes a request of this key.
+    const other = fingerprint(anthropic({ key, prompt: 'Sent through another isolate.' }), { keys: engineKeys('test-pepper') });
+    await stubFor(principal).observe({ features: other, sightings: [], list: null, rulesVersion: 0, now: Date.now() });
+    await send(6, 8);
+    expect(calls.resyncs).toBe(1);
+    expect((await stubFor(principal).snapshot())?.total).toBe(9);
+    await inSync();
+    // An answer's usage arrives in a call of its own.
+    await stubFor(principal).usage(principal, [{ usage: { inputTokens: 5, outputTokens: 777 }, now: Date.now() }]);
+    await send(8, 10);
+    expect(calls.resyncs).toBe(2);
+    await inSync();
+    // Nothing else wrote: the next batch needs no record.
+    await send(10, 12);
+    expect(calls.resyncs).toBe(2);
+    await inSync();
   });
 });

@@ -4,10 +4,10 @@
  * decision, records; only the acting is skipped), same origin, hundreds of app keys sending real
  * conversation prefixes, alternating rounds. Served through wrangler's programmatic API, inspector off.
  *
- * Each round measures twice: saturated (`connections` kept busy: throughput, and latency that includes
- * queueing behind the machine's two cores, shared with autocannon and the origin) and unloaded (one
- * request at a time, timed to the microsecond: the latency a request sees when nothing queues, which is
- * what "added latency" means). Durable Object calls per guarded request come from the shadow isolate's counters
+ * Each round measures twice: saturated, each Worker in turn (`connections` kept busy: throughput, and
+ * latency that includes queueing behind the machine's two cores, shared with autocannon and the origin),
+ * then unloaded, both Workers paired request by request (one request at a time, timed to the microsecond:
+ * the latency a request sees when nothing queues, which is what "added latency" means). Durable Object calls per guarded request come from the shadow isolate's counters
  * (`GET /admin/stats`), read before and after each round.
  */
 import autocannon from 'autocannon';
@@ -38,10 +38,13 @@ export interface LatencyRow {
   /** Shadow only: mean wall time of the awaited call as the isolate saw it, and the object's own part of it. */
   awaitedMeanMs?: number;
   awaitedInsideMs?: number;
+  /** Shadow only: storage rows the Durable Objects wrote, and D1 rows, per guarded request (the cost model's inputs). */
+  objectRowsPerRequest?: number;
+  d1RowsPerRequest?: number;
 }
 
 /** Requests timed one at a time per round and mode. */
-export const UNLOADED_REQUESTS = 600;
+export const UNLOADED_REQUESTS = 1000;
 const ADMIN_TOKEN = 'bench-admin-token';
 
 interface StateCalls {
@@ -54,6 +57,8 @@ interface StateCalls {
   usage: number;
   clusters: number;
   board: number;
+  objectRows: number;
+  d1Rows: number;
 }
 
 async function stateCalls(url: string): Promise<StateCalls> {
@@ -81,25 +86,51 @@ function requests(keys: number) {
   });
 }
 
-/** One request at a time through the same request list: each timed from send to the last body byte. */
-async function unloaded(url: string, reqs: ReturnType<typeof requests>, n: number, offset: number) {
-  const ms: number[] = [];
-  let errors = 0;
-  for (let i = 0; i < n; i++) {
-    const r = reqs[(offset + i) % reqs.length] as ReturnType<typeof requests>[number];
-    const started = process.hrtime.bigint();
-    try {
-      const res = await fetch(`${url}${r.path}`, { method: r.method, headers: r.headers, body: r.body });
-      await res.arrayBuffer();
-      if (!res.ok) errors++;
-    } catch {
-      errors++;
-    }
-    ms.push(Number(process.hrtime.bigint() - started) / 1e6);
+interface Unloaded {
+  mean: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+/** One timed request: from send to the last body byte. */
+async function timed(url: string, r: ReturnType<typeof requests>[number]): Promise<{ ms: number; ok: boolean }> {
+  const started = process.hrtime.bigint();
+  let ok = false;
+  try {
+    const res = await fetch(`${url}${r.path}`, { method: r.method, headers: r.headers, body: r.body });
+    await res.arrayBuffer();
+    ok = res.ok;
+  } catch {
+    ok = false;
   }
+  return { ms: Number(process.hrtime.bigint() - started) / 1e6, ok };
+}
+
+function summary(ms: number[], errors: number): Unloaded {
   ms.sort((a, b) => a - b);
   const at = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))] as number;
   return { mean: ms.reduce((s, x) => s + x, 0) / ms.length, p50: at(0.5), p99: at(0.99), errors };
+}
+
+/**
+ * One request at a time, paired: each request of the list goes to one Worker and then the other (which
+ * goes first alternates), so both see the machine in the same state, request by request. Timed apart,
+ * a few seconds later, the two drew different luck from this machine's background (the unguarded
+ * proxy's own p99 moved between 9 and 32 ms from one round to the next).
+ */
+async function unloadedPaired(urls: readonly [string, string], reqs: ReturnType<typeof requests>, n: number, offset: number) {
+  const ms: [number[], number[]] = [[], []];
+  const errors = [0, 0];
+  for (let i = 0; i < n; i++) {
+    const r = reqs[(offset + i) % reqs.length] as ReturnType<typeof requests>[number];
+    for (const k of i % 2 === 0 ? [0, 1] : [1, 0]) {
+      const t = await timed(urls[k] as string, r);
+      ms[k]?.push(t.ms);
+      if (!t.ok) errors[k] = (errors[k] ?? 0) + 1;
+    }
+  }
+  return [summary(ms[0], errors[0] ?? 0), summary(ms[1], errors[1] ?? 0)] as const;
 }
 
 function run(url: string, reqs: ReturnType<typeof requests>, connections: number, seconds: number): Promise<autocannon.Result> {
@@ -127,41 +158,46 @@ export async function latencyBench(options = { keys: 300, connections: 8, second
   const rows: LatencyRow[] = [];
   try {
     for (let round = 1; round <= options.rounds; round++) {
-      for (const [mode, guard] of [
-        ['off', off],
-        ['shadow', shadow],
-      ] as const) {
-        const before = mode === 'shadow' ? await stateCalls(guard.url) : null;
+      const saturated = async (mode: 'off' | 'shadow') => {
+        const url = mode === 'off' ? off.url : shadow.url;
         const pids = mode === 'off' ? offPids : shadowPids;
         const cpu0 = cpuMs(pids);
-        const r = await run(guard.url, reqs, options.connections, options.seconds);
-        const cpu = cpuMs(pids) - cpu0;
-        const one = await unloaded(guard.url, reqs, UNLOADED_REQUESTS, round * UNLOADED_REQUESTS);
-        const after = mode === 'shadow' ? await stateCalls(guard.url) : null;
-        const guarded = before && after ? after.guarded - before.guarded : 0;
-        rows.push({
-          mode,
-          round,
-          mean: r.latency.mean,
-          p50: r.latency.p50,
-          p99: r.latency.p99,
-          rps: r.requests.average,
-          cpuMsPerRequest: cpu / Math.max(1, r.requests.total),
-          unloadedMean: one.mean,
-          unloadedP50: one.p50,
-          unloadedP99: one.p99,
-          errors: r.errors + r.timeouts + one.errors,
-          non2xx: r.non2xx,
-          ...(before && after && guarded > 0
-            ? {
-                awaitedPerRequest: (after.awaited - before.awaited) / guarded,
-                callsPerRequest: (totalCalls(after) - totalCalls(before)) / guarded,
-                awaitedMeanMs: (after.awaitedMs - before.awaitedMs) / Math.max(1, after.awaited - before.awaited),
-                awaitedInsideMs: (after.awaitedInsideMs - before.awaitedInsideMs) / Math.max(1, after.awaited - before.awaited),
-              }
-            : {}),
-        });
-      }
+        const r = await run(url, reqs, options.connections, options.seconds);
+        return { r, cpu: cpuMs(pids) - cpu0 };
+      };
+      const offRun = await saturated('off');
+      const before = await stateCalls(shadow.url);
+      const shadowRun = await saturated('shadow');
+      const [offOne, shadowOne] = await unloadedPaired([off.url, shadow.url], reqs, UNLOADED_REQUESTS, round * UNLOADED_REQUESTS);
+      const after = await stateCalls(shadow.url);
+      const guarded = after.guarded - before.guarded;
+      const row = (mode: 'off' | 'shadow', { r, cpu }: typeof offRun, one: Unloaded): LatencyRow => ({
+        mode,
+        round,
+        mean: r.latency.mean,
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+        rps: r.requests.average,
+        cpuMsPerRequest: cpu / Math.max(1, r.requests.total),
+        unloadedMean: one.mean,
+        unloadedP50: one.p50,
+        unloadedP99: one.p99,
+        errors: r.errors + r.timeouts + one.errors,
+        non2xx: r.non2xx,
+      });
+      rows.push(row('off', offRun, offOne), {
+        ...row('shadow', shadowRun, shadowOne),
+        ...(guarded > 0
+          ? {
+              awaitedPerRequest: (after.awaited - before.awaited) / guarded,
+              callsPerRequest: (totalCalls(after) - totalCalls(before)) / guarded,
+              awaitedMeanMs: (after.awaitedMs - before.awaitedMs) / Math.max(1, after.awaited - before.awaited),
+              awaitedInsideMs: (after.awaitedInsideMs - before.awaitedInsideMs) / Math.max(1, after.awaited - before.awaited),
+              objectRowsPerRequest: (after.objectRows - before.objectRows) / guarded,
+              d1RowsPerRequest: (after.d1Rows - before.d1Rows) / guarded,
+            }
+          : {}),
+      });
     }
   } finally {
     await Promise.all([off.stop(), shadow.stop()]);

@@ -19,9 +19,24 @@ export const stateCalls = {
   usage: 0,
   clusters: 0,
   board: 0,
+  /**
+   * Storage rows written by the Durable Objects running in this isolate (records, pending decisions,
+   * cluster records, the board), and D1 rows their flushes wrote. Local development and the benchmarks
+   * run the objects in the isolate that serves requests, so these divide into rows per request (the
+   * cost model's inputs); deployed, the objects run in isolates of their own and count there.
+   */
+  objectRows: 0,
+  d1Rows: 0,
 };
 
-export type StateCallKind = Exclude<keyof typeof stateCalls, 'startedAt' | 'guarded' | 'awaitedMs' | 'awaitedInsideMs'>;
+export type StateCallKind = Exclude<
+  keyof typeof stateCalls,
+  'startedAt' | 'guarded' | 'awaitedMs' | 'awaitedInsideMs' | 'objectRows' | 'd1Rows'
+>;
+
+export function countRows(kind: 'objectRows' | 'd1Rows', n: number): void {
+  stateCalls[kind] += n;
+}
 
 export function countCall(kind: StateCallKind, n = 1): void {
   stateCalls[kind] += n;

@@ -5,6 +5,7 @@
  */
 import type { Decision } from '../engine/types';
 import { type DecisionBucket, flushPrincipal, mergeBuckets } from '../state/recorder';
+import { countRows } from './counters';
 
 export const UNVERIFIED = 'unverified';
 const FLUSH_EVERY_MS = 5_000;
@@ -40,6 +41,7 @@ export function countUnverified(db: D1Database, d: Decision, now: number): Promi
   const taken = buckets;
   buckets = new Map();
   flushing = flushPrincipal(db, UNVERIFIED, null, [...taken.values()])
+    .then((rows) => countRows('d1Rows', rows))
     .catch((err: unknown) => {
       // D1 unavailable: keep the counts for the next flush (bounded by MAX_BUCKETS).
       for (const [k, b] of taken) add(buckets, k, b);

@@ -9,6 +9,7 @@ import { readConfig } from '../config';
 import { database } from '../db/client';
 import { decisionsHourly, principals } from '../db/schema';
 import type { BoardEntry } from '../engine/board';
+import { countRows } from '../guard/counters';
 
 /** Largest board kept: every verdict, then the clusters with the most principals. */
 export const BOARD_LIMIT = 5000;
@@ -44,6 +45,7 @@ export class BoardState extends DurableObject<Cloudflare.Env> {
     }
     this.version++;
     await this.ctx.storage.put('board', { version: this.version, entries: [...(this.entries as Map<string, BoardEntry>).values()] });
+    countRows('objectRows', 1);
     return this.version;
   }
 

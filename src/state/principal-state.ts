@@ -14,6 +14,7 @@ import type { FeatureMap } from '../engine/signals';
 import { newPrincipal, observeUsage, type PrincipalRecord } from '../engine/state/principal';
 import { sumOf } from '../engine/state/window';
 import { type Decision, isStop, type Usage, type UsageEntry } from '../engine/types';
+import { countRows } from '../guard/counters';
 import { sendStopAlert } from './alert';
 import { applyRequest, type MirrorSync, type ObserveInput, type ObserveOutput, redeem } from './principal-step';
 import { type DecisionBucket, flushPrincipal, mergeBuckets, type PrincipalSummary } from './recorder';
@@ -103,6 +104,7 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
     this.writtenStanding = this.standingKey();
     const p = await this.pendingState();
     await this.ctx.storage.put({ record: this.record, pending: p });
+    countRows('objectRows', 2);
     const buckets = Object.values(p.buckets);
     if (p.summary === null && buckets.length === 0) return;
     // Stops reach D1 (the dashboard, the ban feed, the alert) within STOP_FLUSH_MS; allowed traffic's
@@ -258,10 +260,10 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
     p.buckets = {};
     try {
       const id = summary?.id ?? (await this.snapshot())?.id;
-      if (id) await flushPrincipal(this.env.DB, id, summary, Object.values(buckets));
+      if (id) countRows('d1Rows', await flushPrincipal(this.env.DB, id, summary, Object.values(buckets)));
       p.failures = 0;
       if (summary?.stoppedAt && !p.alerted) p.alert = summary;
-      await this.ctx.storage.put('pending', p);
+      await this.putPending(p);
       await this.alertIfStopped(p);
     } catch (err) {
       // Put everything back and try again later: D1 being briefly unavailable loses nothing.
@@ -271,10 +273,15 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
         p.buckets[k] = newer ? mergeBuckets(b, newer) : b;
       }
       p.failures++;
-      await this.ctx.storage.put('pending', p);
+      await this.putPending(p);
       await this.ctx.storage.setAlarm(Date.now() + Math.min(MAX_BACKOFF_MS, readConfig(this.env).recordFlushMs * 2 ** p.failures));
       console.error(JSON.stringify({ event: 'd1_flush_failed', principal: summary?.id, failures: p.failures, message: String(err) }));
     }
+  }
+
+  private async putPending(p: Pending): Promise<void> {
+    await this.ctx.storage.put('pending', p);
+    countRows('objectRows', 1);
   }
 
   /** The ban pipeline hears of a stop once, after its record is in D1; a failed post is retried. */
@@ -286,6 +293,6 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
     } else if ((await this.ctx.storage.getAlarm()) === null) {
       await this.ctx.storage.setAlarm(Date.now() + ALERT_RETRY_MS);
     }
-    await this.ctx.storage.put('pending', p);
+    await this.putPending(p);
   }
 }

@@ -59,13 +59,16 @@ function topReasons(reasons: Record<string, number>): string {
   );
 }
 
-/** One D1 batch: every pending bucket added to its row, and the principal's summary (if any) replaced. */
+/**
+ * One D1 batch: every pending bucket added to its row, and the principal's summary (if any) replaced.
+ * Returns the rows it wrote (one per statement).
+ */
 export async function flushPrincipal(
   d1: D1Database,
   principal: string,
   summary: PrincipalSummary | null,
   buckets: DecisionBucket[],
-): Promise<void> {
+): Promise<number> {
   const db = database(d1);
   const statements = [];
   if (summary) {
@@ -125,6 +128,7 @@ export async function flushPrincipal(
         }),
     );
   }
-  if (statements.length === 0) return;
+  if (statements.length === 0) return 0;
   await db.batch(statements as unknown as [(typeof statements)[0], ...typeof statements]);
+  return statements.length;
 }

@@ -1,5 +1,7 @@
 /** `npm run bench:latency`: the side-by-side latency rounds alone. */
 import { latencyBench } from './latency';
-import { printLatency } from './latency-table';
+import { printAdded, printLatency } from './latency-table';
 
-printLatency(await latencyBench());
+const rows = await latencyBench();
+printLatency(rows);
+printAdded(rows);

@@ -14,3 +14,71 @@ export function printLatency(rows: LatencyRow[]): void {
     );
   }
 }
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+/** What the guard adds, round by round (shadow against the proxy of the same round), the median, and #7's budgets. */
+export function addedByGuard(rows: LatencyRow[]) {
+  const rounds = [...new Set(rows.map((r) => r.round))].flatMap((round) => {
+    const off = rows.find((r) => r.round === round && r.mode === 'off');
+    const shadow = rows.find((r) => r.round === round && r.mode === 'shadow');
+    if (!off || !shadow) return [];
+    return [
+      {
+        round,
+        throughput: shadow.rps / off.rps,
+        cpuMs: shadow.cpuMsPerRequest - off.cpuMsPerRequest,
+        mean: shadow.unloadedMean - off.unloadedMean,
+        p50: shadow.unloadedP50 - off.unloadedP50,
+        p99: shadow.unloadedP99 - off.unloadedP99,
+      },
+    ];
+  });
+  const pick = (k: 'throughput' | 'cpuMs' | 'mean' | 'p50' | 'p99') => rounds.map((r) => r[k]);
+  const budgets = {
+    throughput: (x: number) => x >= 0.8,
+    mean: (x: number) => x <= 1,
+    p50: (x: number) => x <= 1,
+    p99: (x: number) => x <= 5,
+  };
+  return {
+    rounds,
+    median: {
+      throughput: median(pick('throughput')),
+      cpuMs: median(pick('cpuMs')),
+      mean: median(pick('mean')),
+      p50: median(pick('p50')),
+      p99: median(pick('p99')),
+    },
+    roundsWithin: Object.fromEntries(Object.entries(budgets).map(([k, ok]) => [k, pick(k as keyof typeof budgets).filter(ok).length])),
+  };
+}
+
+export function printAdded(rows: LatencyRow[]): void {
+  const a = addedByGuard(rows);
+  const f = (xs: number[], d = 2) => xs.map((x) => x.toFixed(d)).join(' / ');
+  const n = a.rounds.length;
+  console.log(`added by the guard, round by round (one at a time: paired requests); median; rounds within #7's budget`);
+  console.log(
+    `  throughput ratio  ${f(a.rounds.map((r) => r.throughput))}   median ${a.median.throughput.toFixed(2)}   >= 0.8 in ${a.roundsWithin.throughput}/${n}`,
+  );
+  console.log(
+    `  workerd CPU ms    ${f(
+      a.rounds.map((r) => r.cpuMs),
+      3,
+    )}   median ${a.median.cpuMs.toFixed(3)}`,
+  );
+  console.log(
+    `  mean ms           ${f(a.rounds.map((r) => r.mean))}   median ${a.median.mean.toFixed(2)}   <= 1 in ${a.roundsWithin.mean}/${n}`,
+  );
+  console.log(
+    `  p50 ms            ${f(a.rounds.map((r) => r.p50))}   median ${a.median.p50.toFixed(2)}   <= 1 in ${a.roundsWithin.p50}/${n}`,
+  );
+  console.log(
+    `  p99 ms            ${f(a.rounds.map((r) => r.p99))}   median ${a.median.p99.toFixed(2)}   <= 5 in ${a.roundsWithin.p99}/${n}`,
+  );
+}

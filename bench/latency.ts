@@ -139,7 +139,7 @@ function run(url: string, reqs: ReturnType<typeof requests>, connections: number
   });
 }
 
-export async function latencyBench(options = { keys: 300, connections: 8, seconds: 8, warmSeconds: 6, rounds: 3 }): Promise<LatencyRow[]> {
+export async function latencyBench(options = { keys: 300, connections: 8, seconds: 8, warmSeconds: 6, rounds: 5 }): Promise<LatencyRow[]> {
   const origin = await startOrigin();
   const reqs = requests(options.keys);
   // One after the other, each warmed before the next starts, so each guard's workerd processes are the

@@ -7,7 +7,7 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { engineBench, memoryBench, type Row, replayBench, replayCliBench } from './engine';
 import { type LatencyRow, latencyBench } from './latency';
-import { printLatency } from './latency-table';
+import { addedByGuard, printAdded, printLatency } from './latency-table';
 
 const { lines, ...replay } = replayBench();
 const rows: Row[] = [...engineBench(), replay, replayCliBench(lines), ...memoryBench()];
@@ -22,8 +22,9 @@ if (!process.argv.includes('--engine-only')) {
   console.log('\nadded latency (loopback, local workerd; GUARD_MODE=off vs shadow, alternating rounds)');
   latency = await latencyBench();
   printLatency(latency);
+  printAdded(latency);
 }
 writeFileSync(
   resolve(import.meta.dirname, 'results.json'),
-  `${JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, node: process.version, rows, latency }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, node: process.version, rows, latency, added: latency && addedByGuard(latency) }, null, 2)}\n`,
 );

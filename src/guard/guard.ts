@@ -60,6 +60,11 @@ function rawRequest(request: Request, text: string, size: number): RawRequest {
   };
 }
 
+/** Made where a call is made: a mirrored request, decided here, makes none. */
+function principalStub(env: Cloudflare.Env, principal: string) {
+  return env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(principal));
+}
+
 class StateTimeout extends Error {}
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -130,7 +135,6 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
     usage,
     mirrorFrom: config.hotPerMinute,
   };
-  const stub = env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(features.principal));
 
   let decision: Decision;
   const cached = list ? null : isolateCaches.standing(features.principal, t);
@@ -141,10 +145,12 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
     decision = localDecision(features, version, 'block', ['standing.block', ...cached.reasons], 1, cached.until);
     countCall('observeBackground');
     ctx.waitUntil(
-      stub.observe(input).then(
-        () => {},
-        () => {},
-      ),
+      principalStub(env, features.principal)
+        .observe(input)
+        .then(
+          () => {},
+          () => {},
+        ),
     );
   } else if (mirror) {
     // A busy principal mirrored here: the same engine step on its record, no awaited call; the object
@@ -168,7 +174,7 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
       input,
       (batch, base) => {
         countCall('mirrorBatches');
-        return stub.observeMirrored(batch, base);
+        return principalStub(env, features.principal).observeMirrored(batch, base);
       },
       (record, queued) => applyRequest(record, queued, rules),
       now,
@@ -178,7 +184,7 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
     try {
       countCall('awaited');
       const sentAt = Date.now();
-      const out = await withTimeout(stub.observe(input), config.stateTimeoutMs);
+      const out = await withTimeout(principalStub(env, features.principal).observe(input), config.stateTimeoutMs);
       stateCalls.awaitedMs += Date.now() - sentAt;
       stateCalls.awaitedInsideMs += out.tookMs ?? 0;
       decision = out.decision;
@@ -246,7 +252,7 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
     }
   }
   const tap = (upstream: Response) => account(g, upstream, features, t, keys);
-  const response = await forward({ request, target, body, requestId, tap });
+  const response = await forward({ request, target, body, requestId, tap, url });
   if (degraded) {
     response.headers.set('x-guard-action', 'degrade');
     response.headers.set('x-guard-degraded', degraded.join('; ') || 'nothing to cap');
@@ -280,7 +286,7 @@ async function sendUsage(env: Cloudflare.Env, batch: Map<string, UsageEntry[]>):
   countCall('usage', batch.size);
   await Promise.all(
     [...batch].map(([principal, entries]) =>
-      env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(principal))
+      principalStub(env, principal)
         .usage(principal, entries)
         .catch((err: unknown) =>
           console.error(JSON.stringify({ event: 'usage_failed', principal, entries: entries.length, message: String(err) })),

@@ -21,10 +21,12 @@ export interface ForwardInput {
    * branch of a tee, say), so the answer is wrapped in a new Response once, not twice.
    */
   tap?: (upstream: Response) => ReadableStream<Uint8Array> | null;
+  /** `request.url`, when the caller has parsed it already. */
+  url?: URL;
 }
 
-export async function forward({ request, target, body, requestId, tap }: ForwardInput): Promise<Response> {
-  const incoming = new URL(request.url);
+export async function forward({ request, target, body, requestId, tap, url }: ForwardInput): Promise<Response> {
+  const incoming = url ?? new URL(request.url);
   const method = request.method.toUpperCase();
   const init: RequestInit = {
     method,

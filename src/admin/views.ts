@@ -13,7 +13,7 @@ import { adminAudit, decisionsHourly, principals } from '../db/schema';
 import { scoreRules } from '../engine/decide';
 import type { FeatureMap } from '../engine/signals';
 import { sumOf } from '../engine/state/window';
-import { stateCalls } from '../guard/counters';
+import { stateCalls } from '../isolate-stats';
 import { currentRulesVersion, rulesForVersion } from '../state/rules-cache';
 import { badRequest } from './errors';
 import { auditQuery, clustersQuery, decisionsQuery, feedQuery, parseJson, principalId, statsQuery } from './query';

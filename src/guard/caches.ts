@@ -11,8 +11,8 @@ import type { ListHit, ListName } from '../engine/decide';
 import type { CompiledRuleSet } from '../engine/rules/compile';
 import { defaultRules } from '../engine/rules/defaults';
 import type { Standing } from '../engine/state/principal';
+import { countCall } from '../isolate-stats';
 import { currentRulesVersion, rulesForVersion } from '../state/rules-cache';
-import { countCall } from './counters';
 
 /** How long rule versions and lists may be stale in an isolate: operator changes are live within this. */
 export const CONFIG_TTL_MS = 5_000;

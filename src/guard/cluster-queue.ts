@@ -7,8 +7,8 @@
  */
 import type { ClusterObservation } from '../engine/state/cluster';
 import type { ClusterRef } from '../engine/types';
+import { countCall } from '../isolate-stats';
 import { type ClusterItem, clusterShard } from '../state/cluster-state';
-import { countCall } from './counters';
 import { KeyedBatch } from './keyed-batch';
 
 const queue = new KeyedBatch<ClusterItem>();

@@ -17,6 +17,7 @@ import { type EngineKeys, engineKeys, fingerprint } from '../engine/fingerprint'
 import { orgHashOf } from '../engine/fingerprint/identity';
 import { clusterObservation } from '../engine/pipeline';
 import { type Decision, type Features, isStop, type RawRequest, type UsageEntry } from '../engine/types';
+import { countCall, stateCalls } from '../isolate-stats';
 import { forward, type OriginTarget } from '../proxy/forward';
 import { isLoopback } from '../proxy/origin';
 import { recordFault } from '../state/faults';
@@ -24,7 +25,6 @@ import { applyRequest, type ObserveInput } from '../state/principal-step';
 import { readBody } from './body';
 import { isolateCaches } from './caches';
 import { enqueueClusters } from './cluster-queue';
-import { countCall, stateCalls } from './counters';
 import { adoptMirror, attachUsage, dropMirror, mirrorOf, queueMirrored } from './mirror';
 import { countUnverified } from './unverified';
 import { accountable, accountResponse } from './usage';

@@ -4,8 +4,8 @@
  * adds a bounded number of rows (one per hour, action and rules version), never one per key.
  */
 import type { Decision } from '../engine/types';
+import { countRows } from '../isolate-stats';
 import { type DecisionBucket, flushPrincipal, mergeBuckets } from '../state/recorder';
-import { countRows } from './counters';
 
 export const UNVERIFIED = 'unverified';
 const FLUSH_EVERY_MS = 5_000;

@@ -9,7 +9,7 @@ import { readConfig } from '../config';
 import { database } from '../db/client';
 import { decisionsHourly, principals } from '../db/schema';
 import type { BoardEntry } from '../engine/board';
-import { countRows } from '../guard/counters';
+import { countRows } from '../isolate-stats';
 
 /** Largest board kept: every verdict, then the clusters with the most principals. */
 export const BOARD_LIMIT = 5000;

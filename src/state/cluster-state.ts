@@ -8,7 +8,7 @@ import { boardEntryFor } from '../engine/board';
 import { hash32 } from '../engine/hash/sketch';
 import { type ClusterObservation, type ClusterRecord, newCluster, observeCluster } from '../engine/state/cluster';
 import type { ClusterRef } from '../engine/types';
-import { countRows } from '../guard/counters';
+import { countRows } from '../isolate-stats';
 import { rulesForVersion } from './rules-cache';
 
 export const CLUSTER_SHARDS = 16;

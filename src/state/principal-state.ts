@@ -14,7 +14,7 @@ import type { FeatureMap } from '../engine/signals';
 import { newPrincipal, observeUsage, type PrincipalRecord } from '../engine/state/principal';
 import { sumOf } from '../engine/state/window';
 import { type Decision, isStop, type Usage, type UsageEntry } from '../engine/types';
-import { countRows } from '../guard/counters';
+import { countRows } from '../isolate-stats';
 import { sendStopAlert } from './alert';
 import { applyRequest, type MirrorSync, type ObserveInput, type ObserveOutput, redeem } from './principal-step';
 import { type DecisionBucket, flushPrincipal, mergeBuckets, type PrincipalSummary } from './recorder';

@@ -1,7 +1,8 @@
 /**
- * This isolate's count of guarded requests and of the Durable Object calls they caused, by kind: what
- * `GET /admin/stats` reports and the latency benchmark divides into round trips per request. Plain
- * numbers, reset only when the isolate starts.
+ * This isolate's count of guarded requests and of the Durable Object calls they caused, by kind, and of
+ * the rows written by the objects that run in it: what `GET /admin/stats` reports and the latency
+ * benchmark divides into calls and rows per request. Plain numbers, reset only when the isolate starts;
+ * here, not under guard/ or state/, because both the request path and the objects count into it.
  */
 export const stateCalls = {
   startedAt: Date.now(),

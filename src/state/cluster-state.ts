@@ -23,7 +23,7 @@ export interface ClusterItem {
   now: number;
 }
 
-/** Keys per storage call: the storage API takes at most 128 in one get or put. */
+/** Keys per storage call: the storage API documents at most 128 in one get or put (local SQLite storage takes more). */
 const STORAGE_BATCH = 128;
 /** Cluster records kept in memory between alarms; past this, unchanged ones are dropped first. */
 const CACHED_CLUSTERS = 5_000;

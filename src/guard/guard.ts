@@ -16,7 +16,7 @@ import { DEV_PEPPER } from '../engine/dev-pepper';
 import { type EngineKeys, engineKeys, fingerprint } from '../engine/fingerprint';
 import { orgHashOf } from '../engine/fingerprint/identity';
 import { clusterObservation } from '../engine/pipeline';
-import { type Decision, type Features, isStop, type RawRequest, type UsageEntry } from '../engine/types';
+import { type Decision, type Features, isStop, type RawRequest } from '../engine/types';
 import { countCall, stateCalls } from '../isolate-stats';
 import { forward, type OriginTarget } from '../proxy/forward';
 import { isLoopback } from '../proxy/origin';
@@ -26,6 +26,7 @@ import { readBody } from './body';
 import { isolateCaches } from './caches';
 import { enqueueClusters } from './cluster-queue';
 import { adoptMirror, attachUsage, dropMirror, mirrorOf, queueMirrored } from './mirror';
+import { principalStub, sendMirrored, sendUsage } from './principal-calls';
 import { countUnverified } from './unverified';
 import { accountable, accountResponse } from './usage';
 import { queueUsage, takeUsage } from './usage-queue';
@@ -58,11 +59,6 @@ function rawRequest(request: Request, text: string, size: number): RawRequest {
     body: text,
     bodyBytes: size,
   };
-}
-
-/** Made where a call is made: a mirrored request, decided here, makes none. */
-function principalStub(env: Cloudflare.Env, principal: string) {
-  return env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(principal));
 }
 
 class StateTimeout extends Error {}
@@ -172,10 +168,7 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
       features.principal,
       m,
       input,
-      (batch, base) => {
-        countCall('mirrorBatches');
-        return principalStub(env, features.principal).observeMirrored(batch, base);
-      },
+      (batch, base) => sendMirrored(env, features.principal, batch, base),
       (record, queued) => applyRequest(record, queued, rules),
       now,
     );
@@ -279,18 +272,4 @@ function account(g: GuardContext, response: Response, features: Features, t: num
       .catch((err) => console.error(JSON.stringify({ event: 'usage_failed', principal: features.principal, message: String(err) }))),
   );
   return client;
-}
-
-/** Usage no request carried in time: one call per principal that has some. */
-async function sendUsage(env: Cloudflare.Env, batch: Map<string, UsageEntry[]>): Promise<void> {
-  countCall('usage', batch.size);
-  await Promise.all(
-    [...batch].map(([principal, entries]) =>
-      principalStub(env, principal)
-        .usage(principal, entries)
-        .catch((err: unknown) =>
-          console.error(JSON.stringify({ event: 'usage_failed', principal, entries: entries.length, message: String(err) })),
-        ),
-    ),
-  );
 }

@@ -54,8 +54,11 @@ export interface ObserveOutput {
 
 /** The object's answer to a mirrored batch (`observeMirrored`). */
 export interface MirrorSync {
-  /** The record's version after the batch: what the isolate's copy now matches, the next batch's base. */
-  seq: number;
+  /**
+   * The record's version after the batch: what the isolate's copy now matches, the next batch's base
+   * (null from an object of the previous version, which keeps none: its next answer brings the record).
+   */
+  seq: number | null;
   /** The object's record, when the isolate's copy was not the record at `base`. */
   record?: PrincipalRecord;
   /** False when the principal no longer keeps state here (a new object that never stored it). */

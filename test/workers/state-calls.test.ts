@@ -195,6 +195,52 @@ describe('Durable Object calls per request', () => {
     expect(mirrorOf(record?.id ?? '', Date.now(), 0)?.record).toEqual(record);
   });
 
+  it('sends mirrored batches as observeBatch to an object still on the previous version, and only then', async () => {
+    const real = env.PRINCIPAL_STATE;
+    const sent = { batch: 0 };
+    // An object of the previous version has no observeMirrored: the runtime rejects the call so.
+    const previousVersion = (failure: Error) => ({
+      idFromName: (name: string) => real.idFromName(name),
+      get: (id: DurableObjectId) => {
+        const stub = real.get(id);
+        return {
+          observe: (input: ObserveInput) => stub.observe(input),
+          observeBatch: (inputs: ObserveInput[]) => {
+            sent.batch++;
+            return stub.observeBatch(inputs);
+          },
+          observeMirrored: () => Promise.reject(failure),
+          usage: (...args: Parameters<typeof stub.usage>) => stub.usage(...args),
+        };
+      },
+    });
+    const run = async (key: string, failure: Error) => {
+      const overrides = {
+        PRINCIPAL_STATE: previousVersion(failure) as unknown as typeof real,
+        HOT_PER_MINUTE: '3',
+        USAGE_FLUSH_MS: '1500',
+      };
+      const backgrounds: Promise<void>[] = [];
+      for (let i = 0; i < 8; i++) {
+        const { response, background } = await callGuardLive(chatRequest(key, 1 + (i % 3)), overrides);
+        await response.json();
+        backgrounds.push(background);
+        await sleep(20);
+      }
+      await Promise.all(backgrounds);
+      return keyHashOf(engineKeys('test-pepper'), key);
+    };
+    const principal = await run('sk-mirror-previous', new TypeError('The RPC receiver does not implement "observeMirrored".'));
+    expect(sent.batch).toBeGreaterThan(0);
+    const record = await stubFor(principal).snapshot();
+    expect(record?.total).toBe(8);
+    expect(mirrorOf(principal, Date.now(), 0)?.record).toEqual(record);
+    // Any other failure may come after the object applied the batch: it is not sent again.
+    sent.batch = 0;
+    await run('sk-mirror-failing', new Error('network lost after the call was applied'));
+    expect(sent.batch).toBe(0);
+  });
+
   it('brings a mirror the record when something else changed it: another isolate’s requests, a usage call', async () => {
     const { binding, calls } = countingPrincipalState();
     const overrides = { PRINCIPAL_STATE: binding, HOT_PER_MINUTE: '3', USAGE_FLUSH_MS: '1500' };

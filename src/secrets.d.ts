@@ -13,18 +13,19 @@ declare namespace Cloudflare {
     ALERT_WEBHOOK_SECRET?: string;
     /** Optional: a header set by the lab's own auth layer that names the organization (trusted). */
     TRUSTED_ORG_HEADER?: string;
-    /** Optional: requests a minute from which a clean principal is cached and observed in batches (default 600). */
+    /** Optional: requests a minute from which a principal whose key the origin accepted is mirrored in the isolate and observed in batches (default 6). */
     HOT_PER_MINUTE?: string;
     /** Optional: seconds a proof-of-work challenge may be solved in (default 300). */
     CHALLENGE_TTL_SECONDS?: string;
     /** Optional: seconds a solved challenge clears the key for (default 600). */
     CLEARANCE_SECONDS?: string;
-    /** Optional: milliseconds from a principal's first unrecorded decision to its D1 flush (default 10000). */
+    /** Optional: milliseconds from a principal's first unrecorded decision to its D1 flush; a pending stop waits at most 10 s (default 60000). */
     RECORD_FLUSH_MS?: string;
     /** Optional: milliseconds an answer's usage waits for the principal's next request before its own call (default 1000). */
     USAGE_FLUSH_MS?: string;
+    /** Optional: milliseconds an isolate gathers cluster observations before one call per shard (default 1000). */
     CLUSTER_BATCH_MS?: string;
-    /** Optional: a principal's object writes its record at most once per this many milliseconds; 0 writes after every request (default 1000). */
+    /** Optional: a principal's object writes its record about once per this many milliseconds, a new standing decision or a redeemed challenge at once; 0 writes after every request (default 10000). */
     PERSIST_MS?: string;
     /** Optional: milliseconds between the mock origin's SSE events (default 0). */
     MOCK_STREAM_DELAY_MS?: string;

@@ -2,8 +2,8 @@
  * Cluster observations leave the isolate in batches, one call per shard, from `waitUntil`: the request
  * path never waits for them, and a busy isolate sends one call per shard per window (CLUSTER_BATCH_MS),
  * not per request. Cluster verdicts move over minutes, so a second's delay costs nothing; in local
- * workerd each call costs about 0.4 ms of CPU, and a 1 s window (against 250 ms) measured 45 µs less
- * per guarded request.
+ * workerd a Durable Object call costs about 120 µs of CPU before its items (BENCHMARKS.md), and a 1 s
+ * window (against 250 ms) measured 45 µs less per guarded request.
  */
 import type { ClusterObservation } from '../engine/state/cluster';
 import type { ClusterRef } from '../engine/types';

@@ -20,8 +20,8 @@ function isMissingMethod(err: unknown): boolean {
  * A mirrored principal's batch. During a deploy an object can run the previous version for minutes (the
  * runtime defers a busy object's code update), and that version has `observeBatch` but not
  * `observeMirrored`: the batch then goes as `observeBatch`, whose last answer carries the record, so no
- * request is lost to the object meanwhile. Only the missing method falls back: any other failure may come
- * after the object applied the batch, and sending it again would count it twice.
+ * request is lost to the object meanwhile. Only the missing method falls back: every other failure may
+ * come after the object applied the batch, and sending it again would count it twice.
  */
 export async function sendMirrored(
   env: Cloudflare.Env,

@@ -6,7 +6,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { boardEntryFor } from '../engine/board';
 import { hash32 } from '../engine/hash/sketch';
-import { type ClusterObservation, type ClusterRecord, newCluster, observeCluster } from '../engine/state/cluster';
+import { type ClusterObservation, type ClusterRecord, newCluster, observeCluster, principalsCount } from '../engine/state/cluster';
 import type { ClusterRef } from '../engine/types';
 import { countRows } from '../isolate-stats';
 import { rulesForVersion } from './rules-cache';
@@ -35,18 +35,33 @@ function chunks<T>(items: T[]): T[][] {
 }
 
 /**
+ * A restart loses at most this much of single-principal clusters' counts: the alarm writes them this
+ * often (or when memory is full), not every window they change in.
+ */
+export const SINGLES_FLUSH_MS = 60_000;
+
+/**
  * Observations change records in memory; the alarm (every `boardRefresh`, 5 s by default, while any
- * changed) writes each changed record once and publishes verdicts. Writing every touched record on every
- * batch wrote each busy cluster (a shape, a network) once a second per isolate, in bursts of SQLite work
- * that landed on whatever requests were in flight (the local one-at-a-time p99 fell by 5-14 ms without
- * them). What a crash can lose is one alarm window of cluster counts, which move over minutes.
+ * changed) publishes verdicts and writes changed records. Writing every touched record on every batch
+ * wrote each busy cluster (a shape, a network) once a second per isolate, in bursts of SQLite work that
+ * landed on whatever requests were in flight (the local one-at-a-time p99 fell by 5-14 ms without them).
+ *
+ * A record only one principal shares is evidence of nothing across accounts yet, and most records are
+ * such (one prompt's frame, resent by its one key): those are written every SINGLES_FLUSH_MS, or at once
+ * when memory is full, instead of every alarm; in the latency bench they were over half the object rows
+ * written. A crash loses at most one alarm window of counts for shared clusters, one SINGLES_FLUSH_MS
+ * window for the rest.
  */
 export class ClusterState extends DurableObject<Cloudflare.Env> {
   private readonly records = new Map<string, ClusterRecord>();
-  /** Keys changed since the last alarm: the alarm writes and publishes them. */
+  /** Keys changed since the last alarm: the alarm recomputes and publishes their verdicts. */
   private readonly dirty = new Set<string>();
+  /** Keys changed since last written. */
+  private readonly unwritten = new Set<string>();
   private rulesVersion = 0;
-  private alarmSet = false;
+  /** The alarm as set (null: none; undefined: not read from storage since this instance started). */
+  private alarmAt: number | null | undefined;
+  private singlesWrittenAt = Date.now();
 
   async observe(items: ClusterItem[], rulesVersion: number): Promise<void> {
     const rules = await rulesForVersion(this.env.DB, rulesVersion);
@@ -63,40 +78,56 @@ export class ClusterState extends DurableObject<Cloudflare.Env> {
       }
       observeCluster(rec, obs, now, rules.clusterPolicy.windowMs);
       this.dirty.add(key);
+      this.unwritten.add(key);
     }
     this.rulesVersion = rulesVersion;
-    if (!this.alarmSet) {
-      if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + rules.boardRefreshMs);
-      this.alarmSet = true;
-    }
+    await this.alarmBy(Date.now() + rules.boardRefreshMs);
   }
 
-  /** Write the changed clusters, recompute their verdicts and publish their board entries. */
+  /** Make sure the alarm runs by `at`: an existing earlier alarm stands. */
+  private async alarmBy(at: number): Promise<void> {
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    await this.ctx.storage.setAlarm(at);
+    this.alarmAt = at;
+  }
+
+  /** Recompute and publish the changed clusters' verdicts; write the records due (see the class comment). */
   override async alarm(): Promise<void> {
-    this.alarmSet = false;
-    if (this.dirty.size === 0) return;
-    const keys = [...this.dirty];
-    this.dirty.clear();
+    this.alarmAt = null;
     const rules = await rulesForVersion(this.env.DB, this.rulesVersion);
     const now = Date.now();
+    const changed = [...this.dirty];
+    this.dirty.clear();
     const entries = [];
-    for (const key of keys) {
+    for (const key of changed) {
       const rec = this.records.get(key);
       const entry = rec && boardEntryFor(rec, rules, Math.max(now, rec.lastSeen));
       if (entry) entries.push(entry);
     }
+    const singlesDue = now - this.singlesWrittenAt >= SINGLES_FLUSH_MS || this.records.size > CACHED_CLUSTERS;
+    const due = [...this.unwritten].filter((key) => {
+      const rec = this.records.get(key);
+      return (
+        rec !== undefined &&
+        (singlesDue || rec.verdict !== null || principalsCount(rec, Math.max(now, rec.lastSeen), rules.clusterPolicy.windowMs) > 1)
+      );
+    });
     try {
-      for (const part of chunks(keys)) {
+      for (const part of chunks(due)) {
         await this.ctx.storage.put(Object.fromEntries(part.map((k) => [k, this.records.get(k)])));
+        for (const k of part) this.unwritten.delete(k);
         countRows('objectRows', part.length);
       }
     } catch (err) {
-      // Written at the next alarm instead.
-      for (const k of keys) this.dirty.add(k);
+      // Unwritten keys stay so; the verdicts are published by the retried alarm.
+      for (const k of changed) this.dirty.add(k);
       throw err;
     }
+    if (singlesDue) this.singlesWrittenAt = now;
     this.evict();
     if (entries.length > 0) await this.env.BOARD_STATE.get(this.env.BOARD_STATE.idFromName('board')).publish(entries);
+    if (this.unwritten.size > 0) await this.alarmBy(this.singlesWrittenAt + SINGLES_FLUSH_MS);
   }
 
   /** Bound memory: unchanged records are in storage, so dropping them costs a read when next seen. */
@@ -104,7 +135,7 @@ export class ClusterState extends DurableObject<Cloudflare.Env> {
     if (this.records.size <= CACHED_CLUSTERS) return;
     for (const k of this.records.keys()) {
       if (this.records.size <= CACHED_CLUSTERS / 2) break;
-      if (!this.dirty.has(k)) this.records.delete(k);
+      if (!this.unwritten.has(k)) this.records.delete(k);
     }
   }
 

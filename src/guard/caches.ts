@@ -12,7 +12,9 @@ import type { CompiledRuleSet } from '../engine/rules/compile';
 import { defaultRules } from '../engine/rules/defaults';
 import type { Standing } from '../engine/state/principal';
 import { countCall } from '../isolate-stats';
+import type { BoardChanges, BoardCursor } from '../state/board-state';
 import { currentRulesVersion, rulesForVersion } from '../state/rules-cache';
+import { isMissingMethod } from './missing-method';
 
 /** How long rule versions and lists may be stale in an isolate: operator changes are live within this. */
 export const CONFIG_TTL_MS = 5_000;
@@ -31,7 +33,8 @@ export class IsolateCaches {
   rules: CompiledRuleSet = defaultRules();
   lists = new Map<string, ListHit>();
   board = new Map<string, BoardEntry>();
-  boardVersion = -1;
+  /** Where this copy of the board stands (null: none yet). */
+  boardCursor: BoardCursor | null = null;
   private configAt = Number.NEGATIVE_INFINITY;
   private boardAt = Number.NEGATIVE_INFINITY;
   private refreshingConfig: Promise<void> | null = null;
@@ -92,11 +95,23 @@ export class IsolateCaches {
 
   private async loadBoard(env: Cloudflare.Env, now: number): Promise<void> {
     countCall('board');
-    const snap = await env.BOARD_STATE.get(env.BOARD_STATE.idFromName('board')).snapshot(this.boardVersion);
-    if (snap) {
-      this.board = new Map(snap.entries.map((e: BoardEntry) => [e.key, e]));
-      this.boardVersion = snap.version;
+    const stub = env.BOARD_STATE.get(env.BOARD_STATE.idFromName('board'));
+    const since = this.boardCursor;
+    let changes: BoardChanges | null;
+    try {
+      changes = await stub.changes(since);
+    } catch (err) {
+      // A board object still on the previous version (a deploy) has only `snapshot`: take the whole board.
+      if (!isMissingMethod(err)) throw err;
+      const snap = await stub.snapshot();
+      changes = snap && { epoch: -1, version: snap.version, full: true, entries: snap.entries, removed: [] };
     }
+    if (changes?.full) this.board = new Map(changes.entries.map((e: BoardEntry) => [e.key, e]));
+    else if (changes) {
+      for (const e of changes.entries) this.board.set(e.key, e);
+      for (const key of changes.removed) this.board.delete(key);
+    }
+    if (changes) this.boardCursor = { epoch: changes.epoch, version: changes.version };
     this.boardAt = now;
   }
 

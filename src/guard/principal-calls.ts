@@ -5,15 +5,11 @@
 import type { UsageEntry } from '../engine/types';
 import { countCall } from '../isolate-stats';
 import type { MirrorSync, ObserveInput } from '../state/principal-step';
+import { isMissingMethod } from './missing-method';
 
 /** Made where a call is made: a mirrored request, decided here, makes none. */
 export function principalStub(env: Cloudflare.Env, principal: string) {
   return env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(principal));
-}
-
-/** What the runtime throws when the object has no such method (an object still on the previous version). */
-function isMissingMethod(err: unknown): boolean {
-  return err instanceof Error && err.name === 'TypeError' && err.message.includes('RPC receiver does not implement');
 }
 
 /**

@@ -41,8 +41,9 @@ describe('cluster shard storage', () => {
     });
     const rowsBefore = stateCalls.objectRows;
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    // 300 cluster records, and the board (the clusters reached three principals, so they are published).
-    expect(stateCalls.objectRows - rowsBefore).toBe(301);
+    // 300 cluster records, and the board's first write, meta and one part (the clusters reached three
+    // principals, so they are published).
+    expect(stateCalls.objectRows - rowsBefore).toBe(302);
     await runInDurableObject(stub, async (_instance, state) => {
       const stored = await state.storage.list<ClusterRecord>({ prefix: 'c:' });
       expect(stored.size).toBe(300);

@@ -108,19 +108,25 @@ export class ClusterState extends DurableObject<Cloudflare.Env> {
     const singlesDue = now - this.singlesWrittenAt >= SINGLES_FLUSH_MS || this.records.size > CACHED_CLUSTERS;
     const due = [...this.unwritten].filter((key) => {
       const rec = this.records.get(key);
-      return (
-        rec !== undefined &&
-        (singlesDue || rec.verdict !== null || principalsCount(rec, Math.max(now, rec.lastSeen), rules.clusterPolicy.windowMs) > 1)
-      );
+      if (!rec) {
+        // Only written records are evicted, so this is not expected; dropping the key keeps the alarm from recurring for it.
+        this.unwritten.delete(key);
+        return false;
+      }
+      return singlesDue || rec.verdict !== null || principalsCount(rec, Math.max(now, rec.lastSeen), rules.clusterPolicy.windowMs) > 1;
     });
     try {
       for (const part of chunks(due)) {
-        await this.ctx.storage.put(Object.fromEntries(part.map((k) => [k, this.records.get(k)])));
+        const rows = Object.fromEntries(part.map((k) => [k, this.records.get(k)]));
+        // Marked written as the put takes its copy: a change made while it runs is written next time.
         for (const k of part) this.unwritten.delete(k);
+        await this.ctx.storage.put(rows);
         countRows('objectRows', part.length);
       }
     } catch (err) {
-      // Unwritten keys stay so; the verdicts are published by the retried alarm.
+      // Written at the retried alarm instead (rewriting a part that did land is harmless), which also
+      // publishes the verdicts.
+      for (const k of due) this.unwritten.add(k);
       for (const k of changed) this.dirty.add(k);
       throw err;
     }

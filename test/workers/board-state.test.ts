@@ -8,6 +8,7 @@ import type { BoardEntry } from '../../src/engine/board';
 import { IsolateCaches } from '../../src/guard/caches';
 import { stateCalls } from '../../src/isolate-stats';
 import { BOARD_LIMIT, type BoardChanges, PART_SIZE } from '../../src/state/board-state';
+import { wrappedBinding } from './helpers';
 
 function entry(key: string, principals: number, verdict = false): BoardEntry {
   return {
@@ -96,19 +97,12 @@ describe('verdict board', () => {
     expect(caches.board.get('y')?.stats.principals).toBe(9);
 
     // An object still on the previous version has no `changes`: the whole board is read instead.
-    const real = env.BOARD_STATE;
-    const previous = {
-      idFromName: (name: string) => real.idFromName(name),
-      get: (id: DurableObjectId) => {
-        const stub = real.get(id);
-        return {
-          changes: () => Promise.reject(new TypeError('The RPC receiver does not implement "changes".')),
-          snapshot: () => stub.snapshot(),
-        };
-      },
-    };
+    const previous = wrappedBinding(env.BOARD_STATE, (stub) => ({
+      changes: () => Promise.reject(new TypeError('The RPC receiver does not implement "changes".')),
+      snapshot: () => stub.snapshot(),
+    }));
     caches.board.delete('x');
-    await refresh({ ...env, BOARD_STATE: previous as unknown as typeof real });
+    await refresh({ ...env, BOARD_STATE: previous });
     expect([...caches.board.keys()].sort()).toEqual(['x', 'y', 'z']);
   });
 });

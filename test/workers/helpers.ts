@@ -53,37 +53,39 @@ export interface PrincipalCalls {
 }
 
 /**
- * PRINCIPAL_STATE wrapped to count the calls the isolate makes, by kind; pass `binding` as an env
- * override. The objects behind it are the real ones.
+ * A Durable Object binding whose stubs are what `wrap` makes of the real ones: to count the calls the
+ * isolate makes, or to stand in for an object still on the previous version. Pass it as an env override.
  */
+export function wrappedBinding<T extends Rpc.DurableObjectBranded | undefined>(
+  real: DurableObjectNamespace<T>,
+  wrap: (stub: DurableObjectStub<T>) => object,
+): DurableObjectNamespace<T> {
+  const wrapped = { idFromName: (name: string) => real.idFromName(name), get: (id: DurableObjectId) => wrap(real.get(id)) };
+  return wrapped as unknown as DurableObjectNamespace<T>;
+}
+
+/** PRINCIPAL_STATE wrapped to count the calls the isolate makes, by kind. The objects behind it are the real ones. */
 export function countingPrincipalState(): { binding: typeof env.PRINCIPAL_STATE; calls: PrincipalCalls } {
   const calls: PrincipalCalls = { observe: 0, carried: 0, batches: 0, batched: 0, resyncs: 0, usage: 0, took: [] };
-  const real = env.PRINCIPAL_STATE;
-  const counting = {
-    idFromName: (name: string) => real.idFromName(name),
-    get: (id: DurableObjectId) => {
-      const stub = real.get(id);
-      return {
-        observe: async (input: Parameters<typeof stub.observe>[0]) => {
-          calls.observe++;
-          calls.carried += input.usage?.length ?? 0;
-          const out = await stub.observe(input);
-          calls.took.push(out.tookMs);
-          return out;
-        },
-        observeMirrored: async (...args: Parameters<typeof stub.observeMirrored>) => {
-          calls.batches++;
-          calls.batched += args[0].length;
-          const sync = await stub.observeMirrored(...args);
-          if (sync.record) calls.resyncs++;
-          return sync;
-        },
-        usage: (...args: Parameters<typeof stub.usage>) => {
-          calls.usage++;
-          return stub.usage(...args);
-        },
-      };
+  const binding = wrappedBinding(env.PRINCIPAL_STATE, (stub) => ({
+    observe: async (input: Parameters<typeof stub.observe>[0]) => {
+      calls.observe++;
+      calls.carried += input.usage?.length ?? 0;
+      const out = await stub.observe(input);
+      calls.took.push(out.tookMs);
+      return out;
     },
-  };
-  return { binding: counting as unknown as typeof env.PRINCIPAL_STATE, calls };
+    observeMirrored: async (...args: Parameters<typeof stub.observeMirrored>) => {
+      calls.batches++;
+      calls.batched += args[0].length;
+      const sync = await stub.observeMirrored(...args);
+      if (sync.record) calls.resyncs++;
+      return sync;
+    },
+    usage: (...args: Parameters<typeof stub.usage>) => {
+      calls.usage++;
+      return stub.usage(...args);
+    },
+  }));
+  return { binding, calls };
 }

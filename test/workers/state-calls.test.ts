@@ -14,7 +14,7 @@ import { stateCalls } from '../../src/isolate-stats';
 import { STOP_FLUSH_MS } from '../../src/state/principal-state';
 import type { ObserveInput } from '../../src/state/principal-step';
 import { anthropic } from './engine/requests';
-import { callGuard, callGuardLive, countingPrincipalState } from './helpers';
+import { callGuard, callGuardLive, countingPrincipalState, wrappedBinding } from './helpers';
 import { chatRequest, harvestRequest } from './traffic';
 
 afterEach(() => setTestClock(null));
@@ -199,24 +199,19 @@ describe('Durable Object calls per request', () => {
     const real = env.PRINCIPAL_STATE;
     const sent = { batch: 0 };
     // An object of the previous version has no observeMirrored: the runtime rejects the call so.
-    const previousVersion = (failure: Error) => ({
-      idFromName: (name: string) => real.idFromName(name),
-      get: (id: DurableObjectId) => {
-        const stub = real.get(id);
-        return {
-          observe: (input: ObserveInput) => stub.observe(input),
-          observeBatch: (inputs: ObserveInput[]) => {
-            sent.batch++;
-            return stub.observeBatch(inputs);
-          },
-          observeMirrored: () => Promise.reject(failure),
-          usage: (...args: Parameters<typeof stub.usage>) => stub.usage(...args),
-        };
-      },
-    });
+    const previousVersion = (failure: Error) =>
+      wrappedBinding(real, (stub) => ({
+        observe: (input: ObserveInput) => stub.observe(input),
+        observeBatch: (inputs: ObserveInput[]) => {
+          sent.batch++;
+          return stub.observeBatch(inputs);
+        },
+        observeMirrored: () => Promise.reject(failure),
+        usage: (...args: Parameters<typeof stub.usage>) => stub.usage(...args),
+      }));
     const run = async (key: string, failure: Error) => {
       const overrides = {
-        PRINCIPAL_STATE: previousVersion(failure) as unknown as typeof real,
+        PRINCIPAL_STATE: previousVersion(failure),
         HOT_PER_MINUTE: '3',
         USAGE_FLUSH_MS: '1500',
       };

@@ -61,7 +61,11 @@ export class ClusterState extends DurableObject<Cloudflare.Env> {
   private rulesVersion = 0;
   /** The alarm as set (null: none; undefined: not read from storage since this instance started). */
   private alarmAt: number | null | undefined;
-  private singlesWrittenAt = Date.now();
+  /**
+   * Started at a random point of the last SINGLES_FLUSH_MS: shards started together (a deploy, the
+   * first traffic) would otherwise all write their single records in the same alarm cycle.
+   */
+  private singlesWrittenAt = Date.now() - Math.random() * SINGLES_FLUSH_MS;
 
   async observe(items: ClusterItem[], rulesVersion: number): Promise<void> {
     const rules = await rulesForVersion(this.env.DB, rulesVersion);

@@ -62,6 +62,10 @@ describe('cluster shard storage', () => {
   it('writes a record one principal shares only at the singles flush, a shared one at the next alarm', async () => {
     const stub = env.CLUSTER_STATE.get(env.CLUSTER_STATE.idFromName('shard-singles'));
     const item = (key: string, p: number): ClusterItem => ({ ref: { kind: 'prefix', key }, obs: observation(p), now: T0 + p });
+    // A shard's singles flush starts at a random phase; this one's was just now.
+    await runInDurableObject(stub, (instance: ClusterState) => {
+      (instance as unknown as { singlesWrittenAt: number }).singlesWrittenAt = Date.now();
+    });
     // `single` is resent by one principal; `shared` is seen by two.
     await stub.observe([item('prefix:single', 1), item('prefix:single', 1), item('prefix:shared', 1), item('prefix:shared', 2)], 0);
     const stored = (key: string) => runInDurableObject(stub, (_i, state) => state.storage.get<ClusterRecord>(`c:${key}`));

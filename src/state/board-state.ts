@@ -72,7 +72,7 @@ export class BoardState extends DurableObject<Cloudflare.Env> {
     let list: BoardEntry[] = [];
     if (meta) {
       const keys = Array.from({ length: meta.parts }, (_, i) => `part:${i}`);
-      const parts = await this.ctx.storage.get<BoardEntry[]>(keys);
+      const parts = keys.length > 0 ? await this.ctx.storage.get<BoardEntry[]>(keys) : new Map<string, BoardEntry[]>();
       for (const k of keys) list = list.concat(parts.get(k) ?? []);
       this.version = meta.version;
       this.storedParts = meta.parts;

@@ -80,6 +80,19 @@ describe('verdict board', () => {
     expect((await board.snapshot())?.entries.some((e) => e.key === 'later')).toBe(true);
   });
 
+  it('starts from the parts it wrote (an empty board included)', async () => {
+    const board = boardStub('board-reload');
+    await runInDurableObject(board, (_i, state) =>
+      state.storage.put({ meta: { version: 41, parts: 2 }, 'part:0': [entry('r0', 3)], 'part:1': [entry('r1', 3), entry('r2', 3)] }),
+    );
+    const loaded = await board.snapshot();
+    expect(loaded?.version).toBe(41);
+    expect(loaded?.entries.map((e) => e.key)).toEqual(['r0', 'r1', 'r2']);
+    const empty = boardStub('board-reload-empty');
+    await runInDurableObject(empty, (_i, state) => state.storage.put('meta', { version: 5, parts: 0 }));
+    expect(await empty.snapshot()).toEqual({ version: 5, entries: [] });
+  });
+
   it('keeps an isolate’s copy current from deltas, and from whole snapshots of a board on the previous version', async () => {
     const board = boardStub('board');
     await board.publish([entry('x', 3), entry('y', 3)]);

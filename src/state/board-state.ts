@@ -16,6 +16,7 @@ import { database } from '../db/client';
 import { decisionsHourly, principals } from '../db/schema';
 import type { BoardEntry } from '../engine/board';
 import { countRows } from '../isolate-stats';
+import { WriteBehind } from './write-behind';
 
 /** Largest board kept: every verdict, then the clusters with the most principals. */
 export const BOARD_LIMIT = 5000;
@@ -61,8 +62,10 @@ export class BoardState extends DurableObject<Cloudflare.Env> {
   private version = 0;
   private readonly epoch = Math.floor(Math.random() * 2 ** 48);
   private storedParts = 0;
-  private persistedAt = 0;
-  private persistTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly writer = new WriteBehind(
+    () => this.persist(),
+    (err) => console.error(JSON.stringify({ event: 'board_persist_failed', message: String(err) })),
+  );
   /** The board was read from the single `board` value of an earlier version: deleted at the next write. */
   private legacy = false;
 
@@ -99,7 +102,7 @@ export class BoardState extends DurableObject<Cloudflare.Env> {
       this.removedAt.delete(e.key);
     }
     if (board.size > BOARD_LIMIT) this.trim(board);
-    await this.persistSoon();
+    await this.writer.soon(PERSIST_MS);
     return this.version;
   }
 
@@ -140,21 +143,8 @@ export class BoardState extends DurableObject<Cloudflare.Env> {
     return { ...cursor, full: false, entries, removed };
   }
 
-  /** Write now if the last write is older than PERSIST_MS, else once when it is. */
-  private async persistSoon(): Promise<void> {
-    const wait = this.persistedAt + PERSIST_MS - Date.now();
-    if (wait <= 0) return this.persist();
-    this.persistTimer ??= setTimeout(() => {
-      this.persistTimer = null;
-      this.persist().catch((err) => console.error(JSON.stringify({ event: 'board_persist_failed', message: String(err) })));
-    }, wait);
-  }
-
   private async persist(): Promise<void> {
     if (!this.entries) return;
-    if (this.persistTimer) clearTimeout(this.persistTimer);
-    this.persistTimer = null;
-    this.persistedAt = Date.now();
     const list = [...this.entries.values()];
     const parts = Math.ceil(list.length / PART_SIZE);
     const rows: Record<string, unknown> = { meta: { version: this.version, parts } satisfies StoredMeta };

@@ -19,6 +19,7 @@ import { sendStopAlert } from './alert';
 import { applyRequest, type MirrorSync, type ObserveInput, type ObserveOutput, redeem } from './principal-step';
 import { type DecisionBucket, flushPrincipal, mergeBuckets, type PrincipalSummary } from './recorder';
 import { rulesForVersion } from './rules-cache';
+import { WriteBehind } from './write-behind';
 
 const MAX_BACKOFF_MS = 300_000;
 /** The longest a stop (enforced or shadow) waits in a principal's object before it is written to D1. */
@@ -70,37 +71,27 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
     return this.record;
   }
 
-  private lastWrite = 0;
-  private writeTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly writer = new WriteBehind(
+    () => this.persist(),
+    (err) => console.error(JSON.stringify({ event: 'persist_failed', principal: this.record?.id, message: String(err) })),
+  );
   /** The standing decision as last written: a change of it is written at once. */
   private writtenStanding = '';
 
   /**
-   * Write now when the last write is older than PERSIST_MS, else once when it is: a quiet principal is
-   * written after each request, a busy one once per window instead of once per request. What a window
-   * holds (counters, pending decisions) is in memory until then, lost only if the object is torn down
-   * within it. What must survive a restart is written at once (`urgent`): a new or changed standing
-   * decision (a block must not lapse with the object) and a redeemed challenge (its nonce is single-use).
+   * Write about once per PERSIST_MS (`WriteBehind`): a quiet principal is written after each request, a
+   * busy one once per window instead of once per request. What must survive a restart is written at
+   * once (`urgent`): a new or changed standing decision (a block must not lapse with the object) and a
+   * redeemed challenge (its nonce is single-use).
    */
   private async persistSoon(urgent = false): Promise<void> {
     if (!this.keeps) return;
-    const every = readConfig(this.env).persistMs;
-    const wait = this.lastWrite + spread(every) - Date.now();
-    if (every === 0 || wait <= 0 || urgent || this.standingKey() !== this.writtenStanding) return this.persist();
-    this.writeTimer ??= setTimeout(() => {
-      this.writeTimer = null;
-      this.persist().catch((err) =>
-        console.error(JSON.stringify({ event: 'persist_failed', principal: this.record?.id, message: String(err) })),
-      );
-    }, wait);
+    await this.writer.soon(spread(readConfig(this.env).persistMs), urgent || this.standingKey() !== this.writtenStanding);
   }
 
   /** Write the record and pending decisions, and make sure the flush alarm is set; only once kept. */
   private async persist(): Promise<void> {
     if (!this.keeps || !this.record) return;
-    if (this.writeTimer) clearTimeout(this.writeTimer);
-    this.writeTimer = null;
-    this.lastWrite = Date.now();
     this.writtenStanding = this.standingKey();
     const p = await this.pendingState();
     await this.ctx.storage.put({ record: this.record, pending: p });

@@ -19,6 +19,7 @@ import { MemoryEngine } from '../src/engine/memory-state';
 import { parseRecord } from '../src/engine/record';
 import { defaultRules } from '../src/engine/rules/defaults';
 import type { RawRequest } from '../src/engine/types';
+import { quantile } from './stats';
 
 export interface Row {
   name: string;
@@ -26,10 +27,6 @@ export interface Row {
   p99: number;
   unit: string;
   extra?: string;
-}
-
-function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
 }
 
 function promptOf(bytes: number, rng: Rng, corpus: string[]): string {

@@ -1,4 +1,5 @@
 import type { LatencyRow } from './latency';
+import { median } from './stats';
 
 /** The latency rows as a table (cpu ms: workerd CPU per request in the saturated run) (shared by `npm run bench` and `npm run bench:latency`). */
 export function printLatency(rows: LatencyRow[]): void {
@@ -15,11 +16,15 @@ export function printLatency(rows: LatencyRow[]): void {
   }
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
+/** #7's budgets for what the guard adds: the summary counts the rounds within each. */
+const BUDGETS = {
+  throughput: { within: (x: number) => x >= 0.8, text: '>= 0.8' },
+  mean: { within: (x: number) => x <= 1, text: '<= 1' },
+  p50: { within: (x: number) => x <= 1, text: '<= 1' },
+  p99: { within: (x: number) => x <= 5, text: '<= 5' },
+} as const;
+
+type Measure = 'throughput' | 'cpuMs' | 'mean' | 'p50' | 'p99';
 
 /** What the guard adds, round by round (shadow against the proxy of the same round), the median, and #7's budgets. */
 export function addedByGuard(rows: LatencyRow[]) {
@@ -38,13 +43,7 @@ export function addedByGuard(rows: LatencyRow[]) {
       },
     ];
   });
-  const pick = (k: 'throughput' | 'cpuMs' | 'mean' | 'p50' | 'p99') => rounds.map((r) => r[k]);
-  const budgets = {
-    throughput: (x: number) => x >= 0.8,
-    mean: (x: number) => x <= 1,
-    p50: (x: number) => x <= 1,
-    p99: (x: number) => x <= 5,
-  };
+  const pick = (k: Measure) => rounds.map((r) => r[k]);
   return {
     rounds,
     median: {
@@ -54,31 +53,26 @@ export function addedByGuard(rows: LatencyRow[]) {
       p50: median(pick('p50')),
       p99: median(pick('p99')),
     },
-    roundsWithin: Object.fromEntries(Object.entries(budgets).map(([k, ok]) => [k, pick(k as keyof typeof budgets).filter(ok).length])),
+    roundsWithin: Object.fromEntries(
+      Object.entries(BUDGETS).map(([k, b]) => [k, pick(k as keyof typeof BUDGETS).filter(b.within).length]),
+    ) as Record<keyof typeof BUDGETS, number>,
   };
 }
 
 export function printAdded(rows: LatencyRow[]): void {
   const a = addedByGuard(rows);
-  const f = (xs: number[], d = 2) => xs.map((x) => x.toFixed(d)).join(' / ');
   const n = a.rounds.length;
   console.log(`added by the guard, round by round (one at a time: paired requests); median; rounds within #7's budget`);
-  console.log(
-    `  throughput ratio  ${f(a.rounds.map((r) => r.throughput))}   median ${a.median.throughput.toFixed(2)}   >= 0.8 in ${a.roundsWithin.throughput}/${n}`,
-  );
-  console.log(
-    `  workerd CPU ms    ${f(
-      a.rounds.map((r) => r.cpuMs),
-      3,
-    )}   median ${a.median.cpuMs.toFixed(3)}`,
-  );
-  console.log(
-    `  mean ms           ${f(a.rounds.map((r) => r.mean))}   median ${a.median.mean.toFixed(2)}   <= 1 in ${a.roundsWithin.mean}/${n}`,
-  );
-  console.log(
-    `  p50 ms            ${f(a.rounds.map((r) => r.p50))}   median ${a.median.p50.toFixed(2)}   <= 1 in ${a.roundsWithin.p50}/${n}`,
-  );
-  console.log(
-    `  p99 ms            ${f(a.rounds.map((r) => r.p99))}   median ${a.median.p99.toFixed(2)}   <= 5 in ${a.roundsWithin.p99}/${n}`,
-  );
+  const lines: Array<[Measure, string, number]> = [
+    ['throughput', 'throughput ratio', 2],
+    ['cpuMs', 'workerd CPU ms', 3],
+    ['mean', 'mean ms', 2],
+    ['p50', 'p50 ms', 2],
+    ['p99', 'p99 ms', 2],
+  ];
+  for (const [k, label, digits] of lines) {
+    const budget = k === 'cpuMs' ? '' : `   ${BUDGETS[k].text} in ${a.roundsWithin[k]}/${n}`;
+    const values = a.rounds.map((r) => r[k].toFixed(digits)).join(' / ');
+    console.log(`  ${label.padEnd(18)}${values}   median ${a.median[k].toFixed(digits)}${budget}`);
+  }
 }

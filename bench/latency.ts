@@ -14,6 +14,7 @@ import autocannon from 'autocannon';
 import { loadCorpus } from '../eval/corpus';
 import { startGuard } from '../test/node/helpers/guard';
 import { startOrigin } from '../test/node/helpers/origin';
+import { quantile } from './stats';
 import { cpuMs, workerdPids } from './workerd-cpu';
 
 export interface LatencyRow {
@@ -109,8 +110,7 @@ async function timed(url: string, r: ReturnType<typeof requests>[number]): Promi
 
 function summary(ms: number[], errors: number): Unloaded {
   ms.sort((a, b) => a - b);
-  const at = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))] as number;
-  return { mean: ms.reduce((s, x) => s + x, 0) / ms.length, p50: at(0.5), p99: at(0.99), errors };
+  return { mean: ms.reduce((s, x) => s + x, 0) / ms.length, p50: quantile(ms, 0.5), p99: quantile(ms, 0.99), errors };
 }
 
 /**

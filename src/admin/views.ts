@@ -14,6 +14,7 @@ import { scoreRules } from '../engine/decide';
 import type { FeatureMap } from '../engine/signals';
 import { sumOf } from '../engine/state/window';
 import { stateCalls } from '../isolate-stats';
+import { boardStub } from '../state/board-state';
 import { currentRulesVersion, rulesForVersion } from '../state/rules-cache';
 import { badRequest } from './errors';
 import { auditQuery, clustersQuery, decisionsQuery, feedQuery, parseJson, principalId, statsQuery } from './query';
@@ -125,7 +126,7 @@ export function viewRoutes(): Hono<Env> {
   app.get('/clusters', async (c) => {
     const q = parseQuery(clustersQuery, c.req.query());
     if (!q.success) return c.json(badRequest(q.error.issues), 400);
-    const board = await c.env.BOARD_STATE.get(c.env.BOARD_STATE.idFromName('board')).snapshot();
+    const board = await boardStub(c.env).snapshot();
     const now = clockNow();
     const entries = (board?.entries ?? [])
       .filter((e) => q.data.verdict === 'any' || (e.verdict && e.verdict.until > now))

@@ -12,7 +12,7 @@ import type { CompiledRuleSet } from '../engine/rules/compile';
 import { defaultRules } from '../engine/rules/defaults';
 import type { Standing } from '../engine/state/principal';
 import { countCall } from '../isolate-stats';
-import type { BoardChanges, BoardCursor } from '../state/board-state';
+import { type BoardChanges, type BoardCursor, boardStub } from '../state/board-state';
 import { currentRulesVersion, rulesForVersion } from '../state/rules-cache';
 import { isMissingMethod } from './missing-method';
 
@@ -95,7 +95,7 @@ export class IsolateCaches {
 
   private async loadBoard(env: Cloudflare.Env, now: number): Promise<void> {
     countCall('board');
-    const stub = env.BOARD_STATE.get(env.BOARD_STATE.idFromName('board'));
+    const stub = boardStub(env);
     const since = this.boardCursor;
     let changes: BoardChanges | null;
     try {

@@ -28,6 +28,11 @@ export const PERSIST_MS = 30_000;
 const REMOVED_LIMIT = 10_000;
 const DAY = 86_400_000;
 
+/** The one board object every isolate, shard and the admin view talk to. */
+export function boardStub(env: Cloudflare.Env) {
+  return env.BOARD_STATE.get(env.BOARD_STATE.idFromName('board'));
+}
+
 /** The whole board (`snapshot`, the admin view and isolates of the previous version). */
 export interface BoardSnapshot {
   version: number;

@@ -9,6 +9,7 @@ import { hash32 } from '../engine/hash/sketch';
 import { type ClusterObservation, type ClusterRecord, newCluster, observeCluster, principalsCount } from '../engine/state/cluster';
 import type { ClusterRef } from '../engine/types';
 import { countRows } from '../isolate-stats';
+import { boardStub } from './board-state';
 import { rulesForVersion } from './rules-cache';
 
 export const CLUSTER_SHARDS = 16;
@@ -136,7 +137,7 @@ export class ClusterState extends DurableObject<Cloudflare.Env> {
     }
     if (singlesDue) this.singlesWrittenAt = now;
     this.evict();
-    if (entries.length > 0) await this.env.BOARD_STATE.get(this.env.BOARD_STATE.idFromName('board')).publish(entries);
+    if (entries.length > 0) await boardStub(this.env).publish(entries);
     if (this.unwritten.size > 0) await this.alarmBy(this.singlesWrittenAt + SINGLES_FLUSH_MS);
   }
 

@@ -112,12 +112,7 @@ export class ClusterState extends DurableObject<Cloudflare.Env> {
     }
     const singlesDue = now - this.singlesWrittenAt >= SINGLES_FLUSH_MS || this.records.size > CACHED_CLUSTERS;
     const due = [...this.unwritten].filter((key) => {
-      const rec = this.records.get(key);
-      if (!rec) {
-        // Only written records are evicted, so this is not expected; dropping the key keeps the alarm from recurring for it.
-        this.unwritten.delete(key);
-        return false;
-      }
+      const rec = this.records.get(key) as ClusterRecord; // unwritten records are never evicted
       return singlesDue || rec.verdict !== null || principalsCount(rec, Math.max(now, rec.lastSeen), rules.clusterPolicy.windowMs) > 1;
     });
     try {

@@ -21,6 +21,24 @@ afterEach(() => setTestClock(null));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Chat requests `from`..`to` of `key`, one after another with their background work left running, 20 ms
+ * apart (the accounting branch reads each answer's usage meanwhile); waits for all background work and
+ * returns the answers' output tokens.
+ */
+async function sendChats(key: string, from: number, to: number, overrides: Partial<Cloudflare.Env>): Promise<number> {
+  const backgrounds: Promise<void>[] = [];
+  let tokens = 0;
+  for (let i = from; i < to; i++) {
+    const { response, background } = await callGuardLive(chatRequest(key, 1 + (i % 3)), overrides);
+    tokens += ((await response.json()) as { usage: { output_tokens: number } }).usage.output_tokens;
+    backgrounds.push(background);
+    await sleep(20);
+  }
+  await Promise.all(backgrounds);
+  return tokens;
+}
+
 function stubFor(principal: string) {
   return env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(principal));
 }
@@ -174,15 +192,7 @@ describe('Durable Object calls per request', () => {
   it('sends a mirrored principal’s usage with its next batch: no usage call, and the object counts every answer', async () => {
     const { binding, calls } = countingPrincipalState();
     const overrides = { PRINCIPAL_STATE: binding, HOT_PER_MINUTE: '3', USAGE_FLUSH_MS: '1500' };
-    const backgrounds: Promise<void>[] = [];
-    let tokens = 0;
-    for (let i = 0; i < 8; i++) {
-      const { response, background } = await callGuardLive(chatRequest('sk-mirror-usage', 1 + (i % 3)), overrides);
-      tokens += ((await response.json()) as { usage: { output_tokens: number } }).usage.output_tokens;
-      backgrounds.push(background);
-      await sleep(20); // the accounting branch reads the answer's usage
-    }
-    await Promise.all(backgrounds);
+    const tokens = await sendChats('sk-mirror-usage', 0, 8, overrides);
     expect(calls.batches).toBeGreaterThan(0); // mirrored from the third request
     expect(calls.observe + calls.batched).toBe(8);
     expect(calls.usage).toBe(0);
@@ -215,14 +225,7 @@ describe('Durable Object calls per request', () => {
         HOT_PER_MINUTE: '3',
         USAGE_FLUSH_MS: '1500',
       };
-      const backgrounds: Promise<void>[] = [];
-      for (let i = 0; i < 8; i++) {
-        const { response, background } = await callGuardLive(chatRequest(key, 1 + (i % 3)), overrides);
-        await response.json();
-        backgrounds.push(background);
-        await sleep(20);
-      }
-      await Promise.all(backgrounds);
+      await sendChats(key, 0, 8, overrides);
       return keyHashOf(engineKeys('test-pepper'), key);
     };
     const principal = await run('sk-mirror-previous', new TypeError('The RPC receiver does not implement "observeMirrored".'));
@@ -241,16 +244,7 @@ describe('Durable Object calls per request', () => {
     const overrides = { PRINCIPAL_STATE: binding, HOT_PER_MINUTE: '3', USAGE_FLUSH_MS: '1500' };
     const key = 'sk-mirror-resync';
     const principal = keyHashOf(engineKeys('test-pepper'), key);
-    const send = async (from: number, to: number) => {
-      const backgrounds: Promise<void>[] = [];
-      for (let i = from; i < to; i++) {
-        const { response, background } = await callGuardLive(chatRequest(key, 1 + (i % 3)), overrides);
-        await response.json();
-        backgrounds.push(background);
-        await sleep(20); // the accounting branch reads the answer's usage
-      }
-      await Promise.all(backgrounds);
-    };
+    const send = (from: number, to: number) => sendChats(key, from, to, overrides);
     await send(0, 6);
     expect(calls.batches).toBeGreaterThan(0);
     expect(calls.resyncs).toBe(0);

@@ -25,7 +25,7 @@ import { applyRequest, type ObserveInput } from '../state/principal-step';
 import { readBody } from './body';
 import { isolateCaches } from './caches';
 import { enqueueClusters } from './cluster-queue';
-import { adoptMirror, attachUsage, dropMirror, mirrorOf, queueMirrored } from './mirror';
+import { adoptMirror, attachUsage, dropMirror, mirrorOf, queueMirrored, rejoinOf, startRejoin } from './mirror';
 import { principalStub, sendMirrored, sendUsage } from './principal-calls';
 import { countUnverified } from './unverified';
 import { accountable, accountResponse } from './usage';
@@ -119,24 +119,29 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
   const checked = sent ? verifySolution(secret, sent, features.principal, t) : null;
   let refused = checked && !checked.ok ? checked.reason : null;
   const solution = checked?.ok ? { nonce: checked.challenge.nonce, clearanceMs: config.clearanceMs } : null;
-  // Usage of this principal's earlier answers rides on this call instead of a call of its own.
-  const usage = takeUsage(features.principal);
+  let decision: Decision;
+  const cached = list ? null : isolateCaches.standing(features.principal, t);
+  const version = isolateCaches.rulesVersion;
+  const cachedBlock = cached !== null && standingAction(cached, rules, t, true) === 'block';
+  let mirror = sent ? null : mirrorOf(features.principal, t, version);
+  const rejoin = mirror || sent || cachedBlock ? undefined : rejoinOf(features.principal);
+  const rejoinFailure = rejoin ? await rejoin : null;
+  if (rejoin && !rejoinFailure) mirror = mirrorOf(features.principal, now(), version);
+  // Usage of this principal's earlier answers rides on this call instead of a call of its own (and
+  // stays queued when the rejoin this request waited for failed: no call will carry it).
+  const usage = rejoinFailure ? undefined : takeUsage(features.principal);
   const input: ObserveInput = {
     features,
     sightings,
     list,
-    rulesVersion: isolateCaches.rulesVersion,
+    rulesVersion: version,
     now: t,
     solution,
     usage,
     mirrorFrom: config.hotPerMinute,
   };
 
-  let decision: Decision;
-  const cached = list ? null : isolateCaches.standing(features.principal, t);
-  const version = isolateCaches.rulesVersion;
-  const mirror = sent ? null : mirrorOf(features.principal, t, version);
-  if (cached && standingAction(cached, rules, t, true) === 'block') {
+  if (cachedBlock && cached) {
     // A standing block this isolate has seen: no awaited round trip. The object still observes it.
     decision = localDecision(features, version, 'block', ['standing.block', ...cached.reasons], 1, cached.until);
     countCall('observeBackground');
@@ -174,7 +179,11 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
     );
     if (flush) ctx.waitUntil(flush);
   } else {
+    // Requests of this principal arriving meanwhile wait for this call rather than make their own.
+    const rejoined = rejoinFailure ? null : startRejoin(features.principal, t);
+    let failure: unknown = null;
     try {
+      if (rejoinFailure) throw rejoinFailure;
       countCall('awaited');
       const sentAt = Date.now();
       const out = await withTimeout(principalStub(env, features.principal).observe(input), config.stateTimeoutMs);
@@ -192,6 +201,7 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
       const pending = enqueueClusters(env, features.clusters, out.observation, t, version, config.clusterBatchMs);
       if (pending) ctx.waitUntil(pending);
     } catch (err) {
+      failure = err;
       decision = localDecision(features, version, config.failMode === 'open' ? 'allow' : 'block', [`fault.state.${config.failMode}`]);
       // Usage the failed call carried is not re-sent: after a timeout the object may have applied it.
       console.error(
@@ -215,6 +225,8 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
           },
         );
       }
+    } finally {
+      rejoined?.(failure);
     }
   }
 

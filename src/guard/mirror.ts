@@ -18,6 +18,8 @@ import type { UsageEntry } from '../engine/types';
 import type { MirrorSync, ObserveInput } from '../state/principal-step';
 
 export const MIRROR_TTL_MS = 10_000;
+/** How long after its copy lapsed a principal's concurrent requests still wait for one awaited call. */
+export const REJOIN_MS = 60_000;
 const BATCH_WINDOW_MS = 250;
 const MIRROR_LIMIT = 2_000;
 /** Requests waiting for a slow object: beyond this the mirror lapses and requests wait for the object. */
@@ -36,10 +38,45 @@ export interface Mirror {
 }
 
 const mirrors = new Map<string, Mirror>();
+/** Awaited calls that will bring a lapsed copy back, by principal: each settles with its failure or null. */
+const rejoins = new Map<string, Promise<unknown>>();
 
 export function mirrorOf(principal: string, now: number, rulesVersion: number): Mirror | null {
   const m = mirrors.get(principal);
   return m && m.until > now && m.rulesVersion === rulesVersion ? m : null;
+}
+
+/**
+ * A burst from a principal whose copy lapsed (quiet for MIRROR_TTL_MS, or a new rule set): the first
+ * request's awaited call brings the record back, and the requests that arrive meanwhile wait for that
+ * call and are decided on the new copy, instead of each waiting for an awaited call of its own. Only
+ * for principals mirrored within REJOIN_MS, whose object will most likely answer with the record: for
+ * others, waiting would add a round trip. Returns the function the awaited call settles with its
+ * failure (null: it answered), or null when the call is not a rejoin.
+ */
+export function startRejoin(principal: string, now: number): ((failure: unknown) => void) | null {
+  const m = mirrors.get(principal);
+  if (!m || m.until <= now - REJOIN_MS || rejoins.has(principal)) return null;
+  let settle: (failure: unknown) => void = () => {};
+  rejoins.set(
+    principal,
+    new Promise<unknown>((resolve) => {
+      settle = resolve;
+    }),
+  );
+  return (failure) => {
+    rejoins.delete(principal);
+    settle(failure);
+  };
+}
+
+/**
+ * The rejoin in flight for this principal, if any: a request with no copy waits for it, then decides
+ * on the copy it brought. It settles with the call's failure, which the waiting request shares: the
+ * object did not answer, and a second wait of STATE_TIMEOUT_MS would not make it more likely to.
+ */
+export function rejoinOf(principal: string): Promise<unknown> | undefined {
+  return rejoins.get(principal);
 }
 
 /** Take the object's record as this isolate's mirror (after an awaited call that returned one). */

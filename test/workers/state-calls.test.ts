@@ -9,7 +9,7 @@ import { setTestClock } from '../../src/clock';
 import { engineKeys, fingerprint } from '../../src/engine/fingerprint';
 import { keyHashOf } from '../../src/engine/fingerprint/identity';
 import type { PrincipalRecord } from '../../src/engine/state/principal';
-import { mirrorOf } from '../../src/guard/mirror';
+import { MIRROR_TTL_MS, mirrorOf } from '../../src/guard/mirror';
 import { stateCalls } from '../../src/isolate-stats';
 import { STOP_FLUSH_MS } from '../../src/state/principal-state';
 import type { ObserveInput } from '../../src/state/principal-step';
@@ -203,6 +203,68 @@ describe('Durable Object calls per request', () => {
     // though no batch answer carried it: nothing else wrote to this principal.
     expect(calls.resyncs).toBe(0);
     expect(mirrorOf(record?.id ?? '', Date.now(), 0)?.record).toEqual(record);
+  });
+
+  it('makes one awaited call for a burst after a busy principal’s copy lapsed: the others wait for it and are decided on the copy it brings', async () => {
+    const { binding, calls } = countingPrincipalState();
+    const overrides = { PRINCIPAL_STATE: binding, HOT_PER_MINUTE: '3', USAGE_FLUSH_MS: '1500' };
+    const key = 'sk-mirror-rejoin';
+    const principal = keyHashOf(engineKeys('test-pepper'), key);
+    await sendChats(key, 0, 6, overrides);
+    expect(mirrorOf(principal, Date.now(), 0)).not.toBeNull();
+    // Quiet for longer than the copy lives, then five requests at once.
+    setTestClock(() => Date.now() + MIRROR_TTL_MS + 1_000);
+    expect(mirrorOf(principal, Date.now() + MIRROR_TTL_MS + 1_000, 0)).toBeNull();
+    const observed = calls.observe;
+    const batched = calls.batched;
+    const burst = await Promise.all(Array.from({ length: 5 }, (_, i) => callGuardLive(chatRequest(key, 1 + (i % 3)), overrides)));
+    for (const { response } of burst) expect(response.status).toBe(200);
+    await Promise.all(burst.map((b) => b.background));
+    expect(calls.observe - observed).toBe(1);
+    expect(calls.batched - batched).toBe(4);
+    const record = await stubFor(principal).snapshot();
+    expect(record?.total).toBe(11);
+    expect(mirrorOf(principal, Date.now() + MIRROR_TTL_MS + 1_000, 0)?.record).toEqual(record);
+  });
+
+  it('does not make a burst of a principal never mirrored here wait: each request makes its own call', async () => {
+    const { binding, calls } = countingPrincipalState();
+    const overrides = { PRINCIPAL_STATE: binding, HOT_PER_MINUTE: '3', USAGE_FLUSH_MS: '1500' };
+    const burst = await Promise.all(Array.from({ length: 4 }, (_, i) => callGuardLive(chatRequest('sk-burst-cold', 1 + i), overrides)));
+    for (const { response } of burst) expect(response.status).toBe(200);
+    await Promise.all(burst.map((b) => b.background));
+    expect(calls.observe).toBe(4);
+    expect(calls.batches).toBe(0);
+  });
+
+  it('lets the requests that waited for a failed rejoin share its fault: one wait, not one each, and their usage stays queued', async () => {
+    const { binding, calls } = countingPrincipalState();
+    let failing = false;
+    let attempts = 0;
+    const flaky = wrappedBinding(binding, (stub) => ({
+      observe: (input: ObserveInput) => {
+        if (!failing) return stub.observe(input);
+        attempts++;
+        // A failure takes a while to arrive (a timeout, say): the rest of the burst comes meanwhile.
+        return new Promise((_, reject) => setTimeout(() => reject(new Error('overloaded')), 30));
+      },
+      observeMirrored: (...args: Parameters<typeof stub.observeMirrored>) => stub.observeMirrored(...args),
+      usage: (...args: Parameters<typeof stub.usage>) => stub.usage(...args),
+    }));
+    const overrides = { PRINCIPAL_STATE: flaky, HOT_PER_MINUTE: '3', USAGE_FLUSH_MS: '1500' };
+    const key = 'sk-mirror-rejoin-fault';
+    await sendChats(key, 0, 6, overrides);
+    setTestClock(() => Date.now() + MIRROR_TTL_MS + 1_000);
+    failing = true;
+    const burst = await Promise.all(Array.from({ length: 4 }, (_, i) => callGuardLive(chatRequest(key, 1 + (i % 3)), overrides)));
+    // Fail open, as a request whose own call failed does.
+    for (const { response } of burst) expect(response.status).toBe(200);
+    await Promise.all(burst.map((b) => b.background));
+    expect(attempts).toBe(1);
+    // The burst's answers' usage reached the object anyway (in usage calls: no observe carried it).
+    const record = await stubFor(keyHashOf(engineKeys('test-pepper'), key)).snapshot();
+    expect(record?.responses).toBe(10);
+    expect(calls.usage).toBeGreaterThan(0);
   });
 
   it('sends mirrored batches as observeBatch to an object still on the previous version, and only then', async () => {

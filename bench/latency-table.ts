@@ -1,4 +1,4 @@
-import type { LatencyRow } from './latency';
+import type { CallsByKind, LatencyRow } from './latency';
 import { median } from './stats';
 
 /** The latency rows as a table (cpu ms: workerd CPU per request in the saturated run) (shared by `npm run bench` and `npm run bench:latency`). */
@@ -13,6 +13,16 @@ export function printLatency(rows: LatencyRow[]): void {
     console.log(
       `${r.mode.padEnd(8)}${String(r.round).padEnd(7)}${r.mean.toFixed(2).padStart(7)}${String(r.p50).padStart(8)}${String(r.p99).padStart(8)}${r.rps.toFixed(0).padStart(8)}${String(r.errors + r.non2xx).padStart(8)}${r.cpuMsPerRequest.toFixed(3).padStart(8)}${r.unloadedMean.toFixed(2).padStart(9)}${r.unloadedP50.toFixed(2).padStart(8)}${r.unloadedP99.toFixed(2).padStart(8)}${(r.awaitedPerRequest?.toFixed(2) ?? '-').padStart(10)}${(r.callsPerRequest?.toFixed(2) ?? '-').padStart(6)}${(r.awaitedMeanMs?.toFixed(2) ?? '-').padStart(12)}${(r.awaitedInsideMs?.toFixed(2) ?? '-').padStart(11)}${(r.objectRowsPerRequest?.toFixed(3) ?? '-').padStart(10)}${(r.d1RowsPerRequest?.toFixed(3) ?? '-').padStart(7)}`,
     );
+  }
+}
+
+/** The shadow rounds' Durable Object calls per request, by kind, in each phase apart. */
+export function printCallsByPhase(rows: LatencyRow[]): void {
+  console.log('Durable Object calls per guarded request by phase: awaited / mirrored batches / cluster batches / usage / other');
+  const fmt = (c: CallsByKind) => [c.awaited, c.mirrorBatches, c.clusters, c.usage, c.other].map((x) => x.toFixed(3)).join(' / ');
+  for (const r of rows) {
+    if (!r.callsByPhase) continue;
+    console.log(`  round ${r.round}   saturated ${fmt(r.callsByPhase.saturated)}   one at a time ${fmt(r.callsByPhase.oneAtATime)}`);
   }
 }
 

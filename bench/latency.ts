@@ -39,6 +39,12 @@ export interface LatencyRow {
   /** Shadow only: mean wall time of the awaited call as the isolate saw it, and the object's own part of it. */
   awaitedMeanMs?: number;
   awaitedInsideMs?: number;
+  /**
+   * Shadow only: the calls per guarded request by kind, in each phase apart: saturated (where a key's
+   * requests come in bursts, so a mirrored batch carries several) and one at a time (where each request
+   * of a mirrored key goes in a batch of its own, after the answer).
+   */
+  callsByPhase?: { saturated: CallsByKind; oneAtATime: CallsByKind };
   /** Shadow only: storage rows the Durable Objects wrote, and D1 rows, per guarded request (the cost model's inputs). */
   objectRowsPerRequest?: number;
   d1RowsPerRequest?: number;
@@ -65,6 +71,27 @@ interface StateCalls {
 async function stateCalls(url: string): Promise<StateCalls> {
   const r = await fetch(`${url}/admin/stats?hours=1`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   return ((await r.json()) as { isolate: StateCalls }).isolate;
+}
+
+export interface CallsByKind {
+  awaited: number;
+  mirrorBatches: number;
+  clusters: number;
+  usage: number;
+  other: number;
+}
+
+/** Calls per guarded request between two readings of the counters, by kind. */
+function callsBetween(a: StateCalls, b: StateCalls): CallsByKind {
+  const n = Math.max(1, b.guarded - a.guarded);
+  const per = (k: keyof StateCalls) => (b[k] - a[k]) / n;
+  return {
+    awaited: per('awaited'),
+    mirrorBatches: per('mirrorBatches'),
+    clusters: per('clusters'),
+    usage: per('usage'),
+    other: per('observeBackground') + per('board'),
+  };
 }
 
 const totalCalls = (c: StateCalls) => c.awaited + c.observeBackground + c.mirrorBatches + c.usage + c.clusters + c.board;
@@ -168,6 +195,7 @@ export async function latencyBench(options = { keys: 300, connections: 8, second
       const offRun = await saturated('off');
       const before = await stateCalls(shadow.url);
       const shadowRun = await saturated('shadow');
+      const between = await stateCalls(shadow.url);
       const [offOne, shadowOne] = await unloadedPaired([off.url, shadow.url], reqs, UNLOADED_REQUESTS, round * UNLOADED_REQUESTS);
       const after = await stateCalls(shadow.url);
       const guarded = after.guarded - before.guarded;
@@ -195,6 +223,7 @@ export async function latencyBench(options = { keys: 300, connections: 8, second
               awaitedInsideMs: (after.awaitedInsideMs - before.awaitedInsideMs) / Math.max(1, after.awaited - before.awaited),
               objectRowsPerRequest: (after.objectRows - before.objectRows) / guarded,
               d1RowsPerRequest: (after.d1Rows - before.d1Rows) / guarded,
+              callsByPhase: { saturated: callsBetween(before, between), oneAtATime: callsBetween(between, after) },
             }
           : {}),
       });

@@ -7,7 +7,7 @@ import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { engineBench, memoryBench, type Row, replayBench, replayCliBench } from './engine';
 import { type LatencyRow, latencyBench } from './latency';
-import { addedByGuard, printAdded, printLatency } from './latency-table';
+import { addedByGuard, printAdded, printCallsByPhase, printLatency } from './latency-table';
 
 const { lines, ...replay } = replayBench();
 const rows: Row[] = [...engineBench(), replay, replayCliBench(lines), ...memoryBench()];
@@ -22,6 +22,7 @@ if (!process.argv.includes('--engine-only')) {
   console.log('\nadded latency (loopback, local workerd; GUARD_MODE=off vs shadow, alternating rounds)');
   latency = await latencyBench();
   printLatency(latency);
+  printCallsByPhase(latency);
   printAdded(latency);
 }
 writeFileSync(

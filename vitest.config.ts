@@ -17,7 +17,8 @@ export default defineConfig(async () => {
               // Decisions reach D1 when a test runs the alarm (runDurableObjectAlarm), never by wall time.
               // Usage is sent at once and records written after every request, so a test reads what it
               // just did; test/workers/state-calls.test.ts covers the deferred defaults explicitly. Cluster
-              // observations leave after 250 ms, not 1 s: callGuard waits for a request's background work.
+              // observations leave after 250 ms, not 1 s, and a quiet window is not held open for a fuller
+              // batch: callGuard waits for a request's background work.
               miniflare: {
                 bindings: {
                   TEST_MIGRATIONS: migrations,
@@ -27,6 +28,7 @@ export default defineConfig(async () => {
                   USAGE_FLUSH_MS: '1',
                   PERSIST_MS: '0',
                   CLUSTER_BATCH_MS: '250',
+                  CLUSTER_BATCH_MAX_MS: '250',
                 },
               },
             }),

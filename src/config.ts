@@ -26,6 +26,11 @@ export interface GuardConfig {
   /** How long an isolate gathers cluster observations before one call per shard. */
   clusterBatchMs: number;
   /**
+   * How long a quiet isolate may keep gathering them, a window at a time, until it holds a full batch
+   * (src/guard/cluster-queue.ts); never less than `clusterBatchMs`.
+   */
+  clusterBatchMaxMs: number;
+  /**
    * A principal's object writes its record about once per this many ms (75–125% of it), and at once for a
    * new standing decision or a redeemed challenge (0: after every request).
    */
@@ -68,6 +73,7 @@ const cache = new WeakMap<object, GuardConfig>();
 export function readConfig(env: Cloudflare.Env): GuardConfig {
   const hit = cache.get(env);
   if (hit) return hit;
+  const clusterBatchMs = integer('CLUSTER_BATCH_MS', env.CLUSTER_BATCH_MS, 1_000, 0);
   const config: GuardConfig = {
     originUrl: originUrl(env.ORIGIN_URL),
     mode: oneOf('GUARD_MODE', env.GUARD_MODE, ['enforce', 'shadow', 'off'] as const, 'enforce'),
@@ -82,7 +88,8 @@ export function readConfig(env: Cloudflare.Env): GuardConfig {
     clearanceMs: integer('CLEARANCE_SECONDS', env.CLEARANCE_SECONDS, 600) * 1000,
     recordFlushMs: integer('RECORD_FLUSH_MS', env.RECORD_FLUSH_MS, 60_000),
     usageFlushMs: integer('USAGE_FLUSH_MS', env.USAGE_FLUSH_MS, 1_000),
-    clusterBatchMs: integer('CLUSTER_BATCH_MS', env.CLUSTER_BATCH_MS, 1_000, 0),
+    clusterBatchMs,
+    clusterBatchMaxMs: Math.max(integer('CLUSTER_BATCH_MAX_MS', env.CLUSTER_BATCH_MAX_MS, 10_000, 0), clusterBatchMs),
     persistMs: integer('PERSIST_MS', env.PERSIST_MS, 10_000, 0),
   };
   cache.set(env, config);

@@ -25,6 +25,8 @@ declare namespace Cloudflare {
     USAGE_FLUSH_MS?: string;
     /** Optional: milliseconds an isolate gathers cluster observations before one call per shard (default 1000). */
     CLUSTER_BATCH_MS?: string;
+    /** Optional: milliseconds a quiet isolate may keep gathering cluster observations until it holds a full batch (default 10000; at least CLUSTER_BATCH_MS). */
+    CLUSTER_BATCH_MAX_MS?: string;
     /** Optional: a principal's object writes its record about once per this many milliseconds, a new standing decision or a redeemed challenge at once; 0 writes after every request (default 10000). */
     PERSIST_MS?: string;
     /** Optional: milliseconds between the mock origin's SSE events (default 0). */

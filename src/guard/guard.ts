@@ -160,14 +160,7 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
     const result = applyRequest(m.record, input, rules);
     decision = result.decision;
     isolateCaches.rememberStanding(features.principal, m.record.standing, t);
-    const pending = enqueueClusters(
-      env,
-      features.clusters,
-      clusterObservation(features, result, m.record, rules, t),
-      t,
-      version,
-      config.clusterBatchMs,
-    );
+    const pending = enqueueClusters(env, features.clusters, clusterObservation(features, result, m.record, rules, t), t, version, config);
     if (pending) ctx.waitUntil(pending);
     const flush = queueMirrored(
       features.principal,
@@ -198,7 +191,7 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
       isolateCaches.rememberStanding(features.principal, out.standing, t);
       if (out.record) adoptMirror(features.principal, out.record, out.seq ?? null, t, version);
       else dropMirror(features.principal);
-      const pending = enqueueClusters(env, features.clusters, out.observation, t, version, config.clusterBatchMs);
+      const pending = enqueueClusters(env, features.clusters, out.observation, t, version, config);
       if (pending) ctx.waitUntil(pending);
     } catch (err) {
       failure = err;

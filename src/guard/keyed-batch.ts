@@ -6,6 +6,8 @@
 export class KeyedBatch<T> {
   private items = new Map<string, T[]>();
   private scheduled = false;
+  /** Items waiting, under all keys. */
+  private count = 0;
 
   /** Keys with items waiting. */
   get size(): number {
@@ -20,13 +22,17 @@ export class KeyedBatch<T> {
       this.items.set(key, list);
     }
     list.push(item);
+    this.count++;
     return list;
   }
 
   /** The items waiting under `key`, removed (the caller sends them some other way). */
   take(key: string): T[] | undefined {
     const list = this.items.get(key);
-    if (list) this.items.delete(key);
+    if (list) {
+      this.items.delete(key);
+      this.count -= list.length;
+    }
     return list;
   }
 
@@ -35,13 +41,33 @@ export class KeyedBatch<T> {
     const batch = this.items;
     this.items = new Map();
     this.scheduled = false;
+    this.count = 0;
     return batch;
   }
 
-  /** The flush for `waitUntil` when this call opens the window, else null (one is already open). */
-  schedule(delayMs: number, send: (batch: Map<string, T[]>) => Promise<void>): Promise<void> | null {
+  /**
+   * The flush for `waitUntil` when this call opens the window, else null (one is already open). With
+   * `fill`, a window that closes holding fewer than `fill.items` stays open for another `delayMs`, up to
+   * `fill.maxMs` in all: a quiet isolate sends fuller batches, less often.
+   */
+  schedule(
+    delayMs: number,
+    send: (batch: Map<string, T[]>) => Promise<void>,
+    fill?: { items: number; maxMs: number },
+  ): Promise<void> | null {
     if (this.scheduled) return null;
     this.scheduled = true;
-    return new Promise<void>((resolve) => setTimeout(resolve, delayMs)).then(() => send(this.drain()));
+    // A window of 0 (send at once) is never held open.
+    const limit = fill && delayMs > 0 ? fill : null;
+    const flush = async (): Promise<void> => {
+      let waited = 0;
+      do {
+        const wait = limit ? Math.min(delayMs, limit.maxMs - waited) : delayMs;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        waited += wait;
+      } while (limit && this.count < limit.items && waited < limit.maxMs);
+      await send(this.drain());
+    };
+    return flush();
   }
 }

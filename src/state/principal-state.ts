@@ -17,7 +17,8 @@ import { type Decision, isStop, type Usage, type UsageEntry } from '../engine/ty
 import { countRows } from '../isolate-stats';
 import { sendStopAlert } from './alert';
 import { applyRequest, type MirrorSync, type ObserveInput, type ObserveOutput, redeem } from './principal-step';
-import { type DecisionBucket, flushPrincipal, mergeBuckets, type PrincipalSummary } from './recorder';
+import { type Pending, PrincipalStorage } from './principal-storage';
+import { flushPrincipal, mergeBuckets } from './recorder';
 import { rulesForVersion } from './rules-cache';
 import { WriteBehind } from './write-behind';
 
@@ -34,20 +35,10 @@ function spread(ms: number): number {
   return ms * (0.75 + Math.random() / 2);
 }
 
-interface Pending {
-  buckets: Record<string, DecisionBucket>;
-  summary: PrincipalSummary | null;
-  failures: number;
-  /** When this principal was first stopped: kept across flushes for the ban feed's cursor. */
-  stoppedAt: number | null;
-  /** The stop alert not yet accepted by ALERT_WEBHOOK_URL, and whether one was ever sent. */
-  alert?: PrincipalSummary | null;
-  alerted?: boolean;
-}
-
 export class PrincipalState extends DurableObject<Cloudflare.Env> {
   private record: PrincipalRecord | null = null;
   private pending: Pending | null = null;
+  private readonly storage = new PrincipalStorage(this.ctx.storage);
   /**
    * Whether this principal may keep state: its key was accepted by the origin once, or it redeemed a
    * solved challenge (proof of work). A flood of random or rejected keys therefore stores nothing: each
@@ -63,9 +54,9 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
 
   private async load(id: string, now: number): Promise<PrincipalRecord> {
     if (!this.record) {
-      const stored = await this.ctx.storage.get<PrincipalRecord>('record');
-      this.keeps ||= stored !== undefined;
-      this.record = stored ?? newPrincipal(id, now);
+      const { record } = await this.storage.read();
+      this.keeps ||= record !== undefined;
+      this.record ??= record ?? newPrincipal(id, now);
       this.writtenStanding = this.standingKey();
     }
     return this.record;
@@ -94,8 +85,7 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
     if (!this.keeps || !this.record) return;
     this.writtenStanding = this.standingKey();
     const p = await this.pendingState();
-    await this.ctx.storage.put({ record: this.record, pending: p });
-    countRows('objectRows', 2);
+    await this.storage.write(this.record, p);
     const buckets = Object.values(p.buckets);
     if (p.summary === null && buckets.length === 0) return;
     // Stops reach D1 (the dashboard, the ban feed, the alert) within STOP_FLUSH_MS; allowed traffic's
@@ -113,7 +103,8 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
   }
 
   private async pendingState(): Promise<Pending> {
-    this.pending ??= (await this.ctx.storage.get<Pending>('pending')) ?? { buckets: {}, summary: null, failures: 0, stoppedAt: null };
+    const { pending } = await this.storage.read();
+    this.pending ??= pending ?? { buckets: {}, summary: null, failures: 0, stoppedAt: null };
     return this.pending;
   }
 
@@ -198,7 +189,7 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
 
   /** The record as stored (for the admin view and tests). */
   async snapshot(): Promise<PrincipalRecord | null> {
-    return this.record ?? (await this.ctx.storage.get<PrincipalRecord>('record')) ?? null;
+    return this.record ?? (await this.storage.read()).record ?? null;
   }
 
   private async remember(record: PrincipalRecord, d: Decision, featureMap: FeatureMap, now: number): Promise<void> {
@@ -271,8 +262,7 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
   }
 
   private async putPending(p: Pending): Promise<void> {
-    await this.ctx.storage.put('pending', p);
-    countRows('objectRows', 1);
+    await this.storage.write(this.record ?? (await this.storage.read()).record, p);
   }
 
   /** The ban pipeline hears of a stop once, after its record is in D1; a failed post is retried. */

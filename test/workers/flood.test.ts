@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { setTestClock } from '../../src/clock';
 import { engineKeys } from '../../src/engine/fingerprint';
 import { keyHashOf } from '../../src/engine/fingerprint/identity';
+import { STATE_KEY } from '../../src/state/principal-storage';
 import { callGuard } from './helpers';
 import { chatRequest, harvestRequest } from './traffic';
 
@@ -48,7 +49,7 @@ describe('a flood of rejected keys', () => {
     // A real key, accepted by the origin once, keeps state from then on.
     const ok = await callGuard(chatRequest('sk-flood-real-customer', 1));
     expect(ok.status).toBe(200);
-    expect(await stored('sk-flood-real-customer')).toContain('record');
+    expect(await stored('sk-flood-real-customer')).toEqual([STATE_KEY]);
     setTestClock(null);
   }, 60_000);
 });

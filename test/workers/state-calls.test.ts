@@ -13,6 +13,7 @@ import { MIRROR_TTL_MS, mirrorOf } from '../../src/guard/mirror';
 import { stateCalls } from '../../src/isolate-stats';
 import { STOP_FLUSH_MS } from '../../src/state/principal-state';
 import type { ObserveInput } from '../../src/state/principal-step';
+import { STATE_KEY, type StoredPrincipal } from '../../src/state/principal-storage';
 import { anthropic } from './engine/requests';
 import { callGuard, callGuardLive, countingPrincipalState, wrappedBinding } from './helpers';
 import { chatRequest, harvestRequest } from './traffic';
@@ -37,6 +38,11 @@ async function sendChats(key: string, from: number, to: number, overrides: Parti
   }
   await Promise.all(backgrounds);
   return tokens;
+}
+
+/** The record a principal's object has written (not its memory). */
+async function storedRecord(state: DurableObjectState): Promise<PrincipalRecord | undefined> {
+  return (await state.storage.get<StoredPrincipal>(STATE_KEY))?.record;
 }
 
 function stubFor(principal: string) {
@@ -97,7 +103,7 @@ describe('Durable Object calls per request', () => {
     });
     await runInDurableObject(stubFor(features.principal), async (instance, state) => {
       (instance as unknown as { env: Cloudflare.Env }).env = { ...env, PERSIST_MS: '400' };
-      const stored = async () => (await state.storage.get<PrincipalRecord>('record'))?.total ?? 0;
+      const stored = async () => (await storedRecord(state))?.total ?? 0;
       await instance.observe(input(0));
       expect(await stored()).toBe(1);
       for (let i = 1; i < 5; i++) await instance.observe(input(i));
@@ -105,7 +111,7 @@ describe('Durable Object calls per request', () => {
       expect((await instance.snapshot())?.total).toBe(5);
       await sleep(600);
       expect(await stored()).toBe(5);
-      expect((await state.storage.get<PrincipalRecord>('record'))?.outputTokens).toBe(20);
+      expect((await storedRecord(state))?.outputTokens).toBe(20);
     });
   });
 
@@ -134,7 +140,7 @@ describe('Durable Object calls per request', () => {
     });
     await runInDurableObject(stubFor(harvest(0).principal), async (instance, state) => {
       (instance as unknown as { env: Cloudflare.Env }).env = { ...env, PERSIST_MS: '600000', RECORD_FLUSH_MS: '60000' };
-      const stored = () => state.storage.get<PrincipalRecord>('record');
+      const stored = () => storedRecord(state);
       const flushIn = async () => ((await state.storage.getAlarm()) ?? Number.POSITIVE_INFINITY) - Date.now();
       await instance.observe(input(0));
       expect((await stored())?.total).toBe(1);

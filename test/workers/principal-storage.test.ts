@@ -1,0 +1,89 @@
+/**
+ * A principal's object stores its record and its pending decisions as one value (one row a write), and
+ * takes over what an object of the previous layout stored under two keys.
+ */
+import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { engineKeys, fingerprint } from '../../src/engine/fingerprint';
+import { newPrincipal, type PrincipalRecord } from '../../src/engine/state/principal';
+import { stateCalls } from '../../src/isolate-stats';
+import type { ObserveInput } from '../../src/state/principal-step';
+import { type Pending, STATE_KEY, type StoredPrincipal } from '../../src/state/principal-storage';
+import { anthropic } from './engine/requests';
+
+const T0 = Date.UTC(2027, 4, 2, 10);
+
+function input(key: string, i: number): ObserveInput {
+  return {
+    features: fingerprint(anthropic({ key, prompt: `Question ${i}: what is a good name for a cat?` }), { keys: engineKeys('test-pepper') }),
+    sightings: [],
+    list: null,
+    rulesVersion: 0,
+    now: T0 + i * 1_000,
+    // The origin accepted the key: from then on its object keeps state.
+    usage: [{ usage: { inputTokens: 10, outputTokens: 30 }, now: T0 }],
+  };
+}
+
+describe('principal storage', () => {
+  it('writes the record and the pending decisions as one row', async () => {
+    const first = input('sk-one-row', 0);
+    const stub = env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(first.features.principal));
+    const rows = stateCalls.objectRows;
+    await stub.observe(first);
+    // PERSIST_MS is 0 in the tests: written after the request.
+    expect(stateCalls.objectRows - rows).toBe(1);
+    await runInDurableObject(stub, async (_instance, state) => {
+      expect([...(await state.storage.list()).keys()]).toEqual([STATE_KEY]);
+      const stored = await state.storage.get<StoredPrincipal>(STATE_KEY);
+      expect(stored?.record?.total).toBe(1);
+      expect(Object.values(stored?.pending?.buckets ?? {})[0]?.count).toBe(1);
+    });
+  });
+
+  it('reads what the previous layout stored under two keys, and replaces them with one at its next write', async () => {
+    const first = input('sk-old-layout', 1);
+    const principal = first.features.principal;
+    const stub = env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(principal));
+    const old: PrincipalRecord = { ...newPrincipal(principal, T0), total: 41 };
+    const pending: Pending = { buckets: {}, summary: null, failures: 2, stoppedAt: null };
+    await runInDurableObject(stub, async (_instance, state) => {
+      await state.storage.put({ record: old, pending });
+    });
+    // The object has not read its storage yet (as after a deploy): it finds the old keys.
+    const restarted = env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(principal));
+    await runInDurableObject(restarted, async (instance) => {
+      expect((await instance.snapshot())?.total).toBe(41);
+    });
+    const rows = stateCalls.objectRows;
+    await restarted.observe(first);
+    // One row written, two deleted (once).
+    expect(stateCalls.objectRows - rows).toBe(3);
+    await runInDurableObject(restarted, async (_instance, state) => {
+      expect([...(await state.storage.list()).keys()]).toEqual([STATE_KEY]);
+      const stored = await state.storage.get<StoredPrincipal>(STATE_KEY);
+      expect(stored?.record?.total).toBe(42);
+      expect(stored?.pending?.failures).toBe(2);
+    });
+    await restarted.observe(input('sk-old-layout', 2));
+    expect(stateCalls.objectRows - rows).toBe(4);
+  });
+
+  it('keeps the record beside the pending decisions when the alarm writes them after a flush', async () => {
+    const first = input('sk-flush-one-row', 3);
+    const stub = env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(first.features.principal));
+    await stub.observe(first);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    await runInDurableObject(stub, async (_instance, state) => {
+      const stored = await state.storage.get<StoredPrincipal>(STATE_KEY);
+      expect(stored?.record?.total).toBe(1);
+      // Flushed to D1: nothing pending any more.
+      expect(stored?.pending?.buckets).toEqual({});
+      expect(stored?.pending?.summary).toBeNull();
+    });
+    const row = await env.DB.prepare('SELECT requests FROM principals WHERE id = ?')
+      .bind(first.features.principal)
+      .first<{ requests: number }>();
+    expect(row?.requests).toBe(1);
+  });
+});

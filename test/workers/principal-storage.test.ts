@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { engineKeys, fingerprint } from '../../src/engine/fingerprint';
 import { newPrincipal, type PrincipalRecord } from '../../src/engine/state/principal';
 import { stateCalls } from '../../src/isolate-stats';
+import type { PrincipalState } from '../../src/state/principal-state';
 import type { ObserveInput } from '../../src/state/principal-step';
 import { type Pending, STATE_KEY, type StoredPrincipal } from '../../src/state/principal-storage';
 import { anthropic } from './engine/requests';
@@ -25,6 +26,14 @@ function input(key: string, i: number): ObserveInput {
   };
 }
 
+/** The object's stored keys and its one stored value. */
+function storedOf(stub: DurableObjectStub<PrincipalState>): Promise<{ keys: string[]; stored: StoredPrincipal | undefined }> {
+  return runInDurableObject(stub, async (_instance, state) => ({
+    keys: [...(await state.storage.list()).keys()],
+    stored: await state.storage.get<StoredPrincipal>(STATE_KEY),
+  }));
+}
+
 describe('principal storage', () => {
   it('writes the record and the pending decisions as one row', async () => {
     const first = input('sk-one-row', 0);
@@ -33,12 +42,10 @@ describe('principal storage', () => {
     await stub.observe(first);
     // PERSIST_MS is 0 in the tests: written after the request.
     expect(stateCalls.objectRows - rows).toBe(1);
-    await runInDurableObject(stub, async (_instance, state) => {
-      expect([...(await state.storage.list()).keys()]).toEqual([STATE_KEY]);
-      const stored = await state.storage.get<StoredPrincipal>(STATE_KEY);
-      expect(stored?.record?.total).toBe(1);
-      expect(Object.values(stored?.pending?.buckets ?? {})[0]?.count).toBe(1);
-    });
+    const { keys, stored } = await storedOf(stub);
+    expect(keys).toEqual([STATE_KEY]);
+    expect(stored?.record?.total).toBe(1);
+    expect(Object.values(stored?.pending?.buckets ?? {})[0]?.count).toBe(1);
   });
 
   it('reads what the previous layout stored under two keys, and replaces them with one at its next write', async () => {
@@ -59,12 +66,10 @@ describe('principal storage', () => {
     await restarted.observe(first);
     // One row written, two deleted (once).
     expect(stateCalls.objectRows - rows).toBe(3);
-    await runInDurableObject(restarted, async (_instance, state) => {
-      expect([...(await state.storage.list()).keys()]).toEqual([STATE_KEY]);
-      const stored = await state.storage.get<StoredPrincipal>(STATE_KEY);
-      expect(stored?.record?.total).toBe(42);
-      expect(stored?.pending?.failures).toBe(2);
-    });
+    const { keys, stored } = await storedOf(restarted);
+    expect(keys).toEqual([STATE_KEY]);
+    expect(stored?.record?.total).toBe(42);
+    expect(stored?.pending?.failures).toBe(2);
     await restarted.observe(input('sk-old-layout', 2));
     expect(stateCalls.objectRows - rows).toBe(4);
   });
@@ -74,13 +79,11 @@ describe('principal storage', () => {
     const stub = env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(first.features.principal));
     await stub.observe(first);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    await runInDurableObject(stub, async (_instance, state) => {
-      const stored = await state.storage.get<StoredPrincipal>(STATE_KEY);
-      expect(stored?.record?.total).toBe(1);
-      // Flushed to D1: nothing pending any more.
-      expect(stored?.pending?.buckets).toEqual({});
-      expect(stored?.pending?.summary).toBeNull();
-    });
+    const { stored } = await storedOf(stub);
+    expect(stored?.record?.total).toBe(1);
+    // Flushed to D1: nothing pending any more.
+    expect(stored?.pending?.buckets).toEqual({});
+    expect(stored?.pending?.summary).toBeNull();
     const row = await env.DB.prepare('SELECT requests FROM principals WHERE id = ?')
       .bind(first.features.principal)
       .first<{ requests: number }>();

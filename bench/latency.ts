@@ -94,8 +94,6 @@ function callsBetween(a: StateCalls, b: StateCalls): CallsByKind {
   };
 }
 
-const totalCalls = (c: StateCalls) => c.awaited + c.observeBackground + c.mirrorBatches + c.usage + c.clusters + c.board;
-
 function requests(keys: number) {
   const convs = loadCorpus(0).hh.filter((p) => (p.turns?.length ?? 0) >= 2);
   return Array.from({ length: keys * 2 }, (_, i) => {
@@ -218,7 +216,7 @@ export async function latencyBench(options = { keys: 300, connections: 8, second
         ...(guarded > 0
           ? {
               awaitedPerRequest: (after.awaited - before.awaited) / guarded,
-              callsPerRequest: (totalCalls(after) - totalCalls(before)) / guarded,
+              callsPerRequest: Object.values(callsBetween(before, after)).reduce((sum, x) => sum + x, 0),
               awaitedMeanMs: (after.awaitedMs - before.awaitedMs) / Math.max(1, after.awaited - before.awaited),
               awaitedInsideMs: (after.awaitedInsideMs - before.awaitedInsideMs) / Math.max(1, after.awaited - before.awaited),
               objectRowsPerRequest: (after.objectRows - before.objectRows) / guarded,

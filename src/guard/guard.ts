@@ -122,9 +122,9 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
   let decision: Decision;
   const cached = list ? null : isolateCaches.standing(features.principal, t);
   const version = isolateCaches.rulesVersion;
-  const cachedBlock = cached !== null && standingAction(cached, rules, t, true) === 'block';
+  const standingBlock = cached && standingAction(cached, rules, t, true) === 'block' ? cached : null;
   let mirror = sent ? null : mirrorOf(features.principal, t, version);
-  const rejoin = mirror || sent || cachedBlock ? undefined : rejoinOf(features.principal);
+  const rejoin = mirror || sent || standingBlock ? undefined : rejoinOf(features.principal);
   const rejoinFailure = rejoin ? await rejoin : null;
   if (rejoin && !rejoinFailure) mirror = mirrorOf(features.principal, now(), version);
   // Usage of this principal's earlier answers rides on this call instead of a call of its own (and
@@ -141,9 +141,9 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
     mirrorFrom: config.hotPerMinute,
   };
 
-  if (cachedBlock && cached) {
+  if (standingBlock) {
     // A standing block this isolate has seen: no awaited round trip. The object still observes it.
-    decision = localDecision(features, version, 'block', ['standing.block', ...cached.reasons], 1, cached.until);
+    decision = localDecision(features, version, 'block', ['standing.block', ...standingBlock.reasons], 1, standingBlock.until);
     countCall('observeBackground');
     ctx.waitUntil(
       principalStub(env, features.principal)

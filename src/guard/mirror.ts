@@ -19,7 +19,7 @@ import type { MirrorSync, ObserveInput } from '../state/principal-step';
 
 export const MIRROR_TTL_MS = 10_000;
 /** How long after its copy lapsed a principal's concurrent requests still wait for one awaited call. */
-export const REJOIN_MS = 60_000;
+const REJOIN_MS = 60_000;
 const BATCH_WINDOW_MS = 250;
 const MIRROR_LIMIT = 2_000;
 /** Requests waiting for a slow object: beyond this the mirror lapses and requests wait for the object. */

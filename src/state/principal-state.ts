@@ -2,7 +2,8 @@
  * One Durable Object per principal: the only writer of its engine record, so its windows and standing
  * decision are consistent. The isolate makes one awaited call (`observe`) per request; the usage of
  * its answers rides on the next one (or arrives in a `usage` call when the principal goes quiet). A
- * busy principal's record is written about once per PERSIST_MS, a new standing decision at once.
+ * principal's record is written about once per PERSIST_MS (a request together with its own usage), a new
+ * standing decision at once.
  * Decisions are aggregated here and flushed to D1 by an alarm (stops within STOP_FLUSH_MS), retried
  * until D1 accepts: no D1 write on the request path, and nothing lost while D1 is down.
  */
@@ -70,14 +71,20 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
   private writtenStanding = '';
 
   /**
-   * Write about once per PERSIST_MS (`WriteBehind`): a quiet principal is written after each request, a
-   * busy one once per window instead of once per request. What must survive a restart is written at
-   * once (`urgent`): a new or changed standing decision (a block must not lapse with the object) and a
-   * redeemed challenge (its nonce is single-use).
+   * Write about once per PERSIST_MS (`WriteBehind`): a busy principal once per window instead of once
+   * per request. After a request (`requested`) the write waits for the request's own usage, which a
+   * quiet principal's isolate sends in a `usage` call once the answer is read, up to the window, so a
+   * quiet principal's request and its usage are one write, not two; the awaited `observe` does not
+   * wait for storage either. What must survive a restart is written at once (`urgent`): a new or
+   * changed standing decision (a block must not lapse with the object) and a redeemed challenge (its
+   * nonce is single-use).
    */
-  private async persistSoon(urgent = false): Promise<void> {
+  private async persistSoon(requested: boolean, urgent = false): Promise<void> {
     if (!this.keeps) return;
-    await this.writer.soon(spread(readConfig(this.env).persistMs), urgent || this.standingKey() !== this.writtenStanding);
+    const windowMs = spread(readConfig(this.env).persistMs);
+    if (urgent || this.standingKey() !== this.writtenStanding) await this.writer.now();
+    else if (requested) await this.writer.hold(windowMs);
+    else await this.writer.soon(windowMs);
   }
 
   /** Write the record and pending decisions, and make sure the flush alarm is set; only once kept. */
@@ -165,7 +172,7 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
       const observation = clusterObservation(features, result, record, rules, now);
       out.push({ decision, observation, standing: record.standing, perMinute: sumOf(record.reqMin, now), solution, verified: this.keeps });
     }
-    await this.persistSoon(redeemed);
+    await this.persistSoon(true, redeemed);
   }
 
   /**
@@ -178,7 +185,7 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
     const record = await this.load(principal, (list[0] as UsageEntry).now);
     this.seq++;
     this.applyUsage(record, list);
-    await this.persistSoon();
+    await this.persistSoon(false);
   }
 
   /** The origin answered this principal successfully: its key is real, and from now on it keeps state. */

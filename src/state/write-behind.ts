@@ -1,11 +1,14 @@
 /**
  * A Durable Object's throttled write: at once when the last write is older than the window, else once
- * by a timer when it is, so a busy object writes once per window instead of once per call. What the
- * window holds is in memory until then, lost only if the object is torn down within it.
+ * by a timer when it is, so a busy object writes once per window instead of once per call. A change
+ * whose follow-up is on its way can be held for it instead (`hold`), so the two go in one write. What
+ * the window holds is in memory until then, lost only if the object is torn down within it.
  */
 export class WriteBehind {
   private lastWrite = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** The timer is a `hold`'s: the next `soon` is the follow-up it waits for. */
+  private held = false;
 
   /** `onTimerError`: a write the timer runs has no caller to throw to. */
   constructor(
@@ -16,11 +19,21 @@ export class WriteBehind {
   /** Write within `windowMs` of the last write; `urgent` (or a window of 0) writes now. */
   soon(windowMs: number, urgent = false): Promise<void> {
     const wait = this.lastWrite + windowMs - Date.now();
-    if (urgent || wait <= 0) return this.now();
-    this.timer ??= setTimeout(() => {
-      this.timer = null;
-      this.now().catch(this.onTimerError);
-    }, wait);
+    if (urgent || wait <= 0 || this.held) return this.now();
+    this.later(wait);
+    return Promise.resolve();
+  }
+
+  /**
+   * A change whose follow-up is on its way: written with it (the next `soon`), or `windowMs` from now if
+   * it has not come by then; a write already waiting for its window takes it along. A window of 0 writes now.
+   */
+  hold(windowMs: number): Promise<void> {
+    if (windowMs <= 0) return this.now();
+    if (!this.timer) {
+      this.held = true;
+      this.later(windowMs);
+    }
     return Promise.resolve();
   }
 
@@ -28,7 +41,15 @@ export class WriteBehind {
   now(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.held = false;
     this.lastWrite = Date.now();
     return this.write();
+  }
+
+  private later(ms: number): void {
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      this.now().catch(this.onTimerError);
+    }, ms);
   }
 }

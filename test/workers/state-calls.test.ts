@@ -1,7 +1,7 @@
 /**
  * The request path's Durable Object budget: usage rides on the principal's next observe instead of a
- * call of its own, the isolate counts every call by kind, and a busy principal's record is written
- * once per PERSIST_MS. (The other test files run with usage sent at once and every record written.)
+ * call of its own, the isolate counts every call by kind, a busy principal's record is written once
+ * per PERSIST_MS and a quiet one's request together with its usage. (The other test files run with usage sent at once and every record written.)
  */
 import { env, runInDurableObject } from 'cloudflare:test';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -89,7 +89,7 @@ describe('Durable Object calls per request', () => {
     expect(record?.responses).toBe(2);
   });
 
-  it('writes a busy principal’s record once per PERSIST_MS, and a quiet one after its request', async () => {
+  it('writes a quiet principal’s request with its usage, a busy one once per PERSIST_MS, and a request whose usage never comes at the window’s end', async () => {
     const features = fingerprint(anthropic({ key: 'sk-persist-window' }), { keys: engineKeys('test-pepper') });
     const t = Date.UTC(2027, 1, 1);
     const input = (i: number): ObserveInput => ({
@@ -102,16 +102,27 @@ describe('Durable Object calls per request', () => {
       usage: i === 0 ? [{ usage: { inputTokens: 10, outputTokens: 20 }, now: t }] : undefined,
     });
     await runInDurableObject(stubFor(features.principal), async (instance, state) => {
+      // A window of 300-500 ms (PERSIST_MS is spread over 75-125% of it).
       (instance as unknown as { env: Cloudflare.Env }).env = { ...env, PERSIST_MS: '400' };
       const stored = async () => (await storedRecord(state))?.total ?? 0;
+      // A request waits for its own usage, which a quiet key's isolate sends once the answer is read.
       await instance.observe(input(0));
+      expect(await stored()).toBe(0);
+      await instance.usage(features.principal, [{ usage: { inputTokens: 4, outputTokens: 6 }, now: t + 50 }]);
       expect(await stored()).toBe(1);
+      expect((await storedRecord(state))?.outputTokens).toBe(26);
+      // A busy key's requests go in one write a window.
       for (let i = 1; i < 5; i++) await instance.observe(input(i));
       expect(await stored()).toBe(1);
       expect((await instance.snapshot())?.total).toBe(5);
       await sleep(600);
       expect(await stored()).toBe(5);
-      expect((await storedRecord(state))?.outputTokens).toBe(20);
+      // A request whose usage never comes (an answer that failed) is written when its window ends.
+      await sleep(600);
+      await instance.observe(input(5));
+      expect(await stored()).toBe(5);
+      await sleep(600);
+      expect(await stored()).toBe(6);
     });
   });
 
@@ -143,6 +154,7 @@ describe('Durable Object calls per request', () => {
       const stored = () => storedRecord(state);
       const flushIn = async () => ((await state.storage.getAlarm()) ?? Number.POSITIVE_INFINITY) - Date.now();
       await instance.observe(input(0));
+      await instance.usage(harvest(0).principal, [{ usage: { inputTokens: 10, outputTokens: 2_000 }, now: t + 100 }]);
       expect((await stored())?.total).toBe(1);
       // Allowed traffic's aggregates go to D1 after RECORD_FLUSH_MS.
       expect(await flushIn()).toBeGreaterThan(STOP_FLUSH_MS);

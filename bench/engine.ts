@@ -83,7 +83,7 @@ export function engineBench(): Row[] {
         label,
         // Each request's prompt is new text (a numbered copy), so none is read from the memo.
         (i) =>
-          request(i, { model: 'claude-sonnet-4-5', max_tokens: 4096, messages: [{ role: 'user', content: `${prompts[i % 50]} (#${i})` }] }),
+          request(i, { model: 'claude-sonnet-5-5', max_tokens: 4096, messages: [{ role: 'user', content: `${prompts[i % 50]} (#${i})` }] }),
         n,
       ),
     );
@@ -99,7 +99,7 @@ export function engineBench(): Row[] {
           const result = `${rng.pick(texts).slice(0, 400)} (#${i})`;
           messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: `t${k}`, content: result }] });
         }
-        return request(i, { model: 'claude-sonnet-4-5', max_tokens: 8192, system: 'You are a coding agent.', tools, messages });
+        return request(i, { model: 'claude-sonnet-5-5', max_tokens: 8192, system: 'You are a coding agent.', tools, messages });
       },
       3000,
     ),

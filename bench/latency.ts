@@ -104,7 +104,7 @@ function requests(keys: number) {
       path: '/v1/messages',
       headers: { 'x-api-key': `sk-ant-app-${i % keys}`, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
       body: JSON.stringify({
-        model: 'claude-sonnet-4-5',
+        model: 'claude-sonnet-5-5',
         max_tokens: 256,
         messages: prefix.length ? prefix : [{ role: 'user', content: 'hi' }],
       }),

@@ -33,7 +33,7 @@ export interface LoadResult {
 
 const body = (i: number) =>
   JSON.stringify({
-    model: 'claude-sonnet-4-5',
+    model: 'claude-sonnet-5-5',
     max_tokens: 256,
     messages: [{ role: 'user', content: `What can I cook with lentils? (${i})` }],
   });

@@ -25,7 +25,7 @@ const call = (headers: Record<string, string> = {}) =>
   fetch(`${guard.url}/v1/messages`, {
     method: 'POST',
     headers: { 'x-api-key': 'sk-ant-dev-challenged', 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 32, messages: [{ role: 'user', content: 'Hello' }] }),
+    body: JSON.stringify({ model: 'claude-sonnet-5-5', max_tokens: 32, messages: [{ role: 'user', content: 'Hello' }] }),
   });
 
 it('challenge list -> x-guard-challenge -> npm run solve -> retry reaches origin -> clearance', async () => {

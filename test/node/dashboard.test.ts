@@ -41,7 +41,7 @@ it('loads with a token, lists the stopped key with its reasons, and switches a r
       method: 'POST',
       headers: { 'x-api-key': 'sk-ant-dashboard-bulk', 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
       body: JSON.stringify({
-        model: 'claude-sonnet-4-5',
+        model: 'claude-sonnet-5-5',
         max_tokens: 8192,
         messages: [{ role: 'user', content: `Think step by step and show all your reasoning. What is ${i + 17} times ${i + 3}?` }],
       }),

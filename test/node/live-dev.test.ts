@@ -51,7 +51,7 @@ it('stops a CoT-wrapped math harvester within 60 requests by distillation signal
   let conversation: Array<{ role: string; content: string }> = [];
   for (let i = 0; i < 300; i++) {
     const res = await send(guard.url, 'sk-ant-harvester', {
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-5-5',
       max_tokens: 4096,
       messages: [{ role: 'user', content: WRAPPER + math[i]?.text }],
     });
@@ -65,7 +65,7 @@ it('stops a CoT-wrapped math harvester within 60 requests by distillation signal
       const source = chats[Math.floor(chatTurn / 8) % chats.length];
       const userTurns = source?.turns?.filter((t) => t.role === 'user') ?? [];
       conversation.push({ role: 'user', content: userTurns[chatTurn % userTurns.length]?.content ?? 'Tell me more.' });
-      const chat = await send(guard.url, 'sk-ant-chat-user', { model: 'claude-sonnet-4-5', max_tokens: 1024, messages: conversation });
+      const chat = await send(guard.url, 'sk-ant-chat-user', { model: 'claude-sonnet-5-5', max_tokens: 1024, messages: conversation });
       expect(chat.status, `chat turn ${chatTurn}`).toBe(200);
       const answer = (await chat.json()) as { content: Array<{ text: string }> };
       conversation.push({ role: 'assistant', content: answer.content[0]?.text ?? '' });
@@ -85,7 +85,7 @@ it('stops a CoT-wrapped math harvester within 60 requests by distillation signal
   guard = await startGuard({ ORIGIN_URL: origin.url }, persist);
   const before = origin.received.length;
   const again = await send(guard.url, 'sk-ant-harvester', {
-    model: 'claude-sonnet-4-5',
+    model: 'claude-sonnet-5-5',
     max_tokens: 4096,
     messages: [{ role: 'user', content: `${WRAPPER}What is 17 * 23?` }],
   });

@@ -45,7 +45,7 @@ it('stores neither the raw key nor the prompt text anywhere, in any encoding', a
       method: 'POST',
       headers: { 'x-api-key': KEY, 'content-type': 'application/json' },
       body: JSON.stringify({
-        model: 'claude-sonnet-4-5',
+        model: 'claude-sonnet-5-5',
         max_tokens: 4096,
         messages: [{ role: 'user', content: `Think step by step and show your reasoning: ${PROMPT} ${i}` }],
       }),

@@ -33,7 +33,7 @@ const record = (id: string, ts: number, prompt: string, key = 'sk-ant-replay') =
   url: 'https://api.example.com/v1/messages',
   headers: { 'x-api-key': key, 'content-type': 'application/json', 'user-agent': 'python-requests/2.32.3' },
   ip: `100.64.${Math.floor(ts / 60_000) % 250}.9`,
-  body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 8192, messages: [{ role: 'user', content: prompt }] }),
+  body: JSON.stringify({ model: 'claude-sonnet-5-5', max_tokens: 8192, messages: [{ role: 'user', content: prompt }] }),
   response: { status: 200, usage: { input_tokens: 50, output_tokens: 1500 } },
 });
 

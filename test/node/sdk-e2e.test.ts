@@ -26,7 +26,7 @@ describe('official SDKs through the guard to a real origin', () => {
   it('Anthropic Messages: JSON', async () => {
     const client = new Anthropic({ apiKey: 'sk-ant-e2e-org-acme-1', baseURL: guard.url, maxRetries: 0 });
     const message = await client.messages.create({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-5-5',
       max_tokens: 300,
       messages: [{ role: 'user', content: 'What is the capital of France?' }],
     });
@@ -43,7 +43,7 @@ describe('official SDKs through the guard to a real origin', () => {
   it('Anthropic Messages: streaming with thinking, events in order and usage at the end', async () => {
     const client = new Anthropic({ apiKey: 'sk-ant-e2e-2', baseURL: guard.url, maxRetries: 0 });
     const stream = client.messages.stream({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-5-5',
       max_tokens: 2000,
       thinking: { type: 'enabled', budget_tokens: 1024 },
       messages: [{ role: 'user', content: 'Prove that there are infinitely many primes.' }],

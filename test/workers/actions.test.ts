@@ -34,7 +34,7 @@ function anthropic(key: string, fetch = guardFetchOf()) {
   return new Anthropic({ apiKey: key, baseURL: 'http://localhost', fetch, maxRetries: 0 });
 }
 
-const ask = { model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user' as const, content: 'Hello there' }] };
+const ask = { model: 'claude-sonnet-5-5', max_tokens: 64, messages: [{ role: 'user' as const, content: 'Hello there' }] };
 
 let clock = Date.UTC(2027, 1, 1);
 setTestClock(() => clock);

@@ -21,7 +21,7 @@ function sseData(chunks: string[]): string[] {
 }
 
 describe('mock Anthropic Messages', () => {
-  const body = { model: 'claude-sonnet-4-5', max_tokens: 400, messages: [{ role: 'user', content: 'Tell me about tides.' }] };
+  const body = { model: 'claude-sonnet-5-5', max_tokens: 400, messages: [{ role: 'user', content: 'Tell me about tides.' }] };
 
   it('answers JSON with the real shape, usage and the organization header', async () => {
     const res = await callGuard(jsonRequest('/v1/messages', body, ANTHROPIC), MOCK);

@@ -19,7 +19,7 @@ export function harvestRequest(key: string, i: number): Request {
       'cf-connecting-ip': `100.64.${i % 250}.7`,
     },
     body: JSON.stringify({
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-5-5',
       max_tokens: 8192,
       messages: [
         {
@@ -40,6 +40,6 @@ export function chatRequest(key: string, turns: number): Request {
   return new Request('http://localhost/v1/messages', {
     method: 'POST',
     headers: { 'x-api-key': key, 'content-type': 'application/json', 'cf-connecting-ip': '198.51.100.4' },
-    body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 1024, messages }),
+    body: JSON.stringify({ model: 'claude-sonnet-5-5', max_tokens: 1024, messages }),
   });
 }

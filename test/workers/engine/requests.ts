@@ -16,7 +16,7 @@ export interface Ask {
 
 export function anthropic(ask: Ask = {}): RawRequest {
   const body = JSON.stringify({
-    model: 'claude-sonnet-4-5',
+    model: 'claude-sonnet-5-5',
     max_tokens: ask.maxTokens ?? 1024,
     ...(ask.system ? { system: ask.system } : {}),
     ...(ask.thinking ? { thinking: { type: 'enabled', budget_tokens: ask.thinking } } : {}),

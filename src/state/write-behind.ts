@@ -7,8 +7,6 @@
 export class WriteBehind {
   private lastWrite = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
-  /** The timer is a `hold`'s: the next `soon` is the follow-up it waits for. */
-  private held = false;
 
   /** `onTimerError`: a write the timer runs has no caller to throw to. */
   constructor(
@@ -19,21 +17,19 @@ export class WriteBehind {
   /** Write within `windowMs` of the last write; `urgent` (or a window of 0) writes now. */
   soon(windowMs: number, urgent = false): Promise<void> {
     const wait = this.lastWrite + windowMs - Date.now();
-    if (urgent || wait <= 0 || this.held) return this.now();
+    if (urgent || wait <= 0) return this.now();
     this.later(wait);
     return Promise.resolve();
   }
 
   /**
-   * A change whose follow-up is on its way: written with it (the next `soon`), or `windowMs` from now if
-   * it has not come by then; a write already waiting for its window takes it along. A window of 0 writes now.
+   * A change whose follow-up is on its way: not written now but with the follow-up (its `soon`), or
+   * `windowMs` from now if that has not come by then; a write already waiting for its window takes it
+   * along. A window of 0 writes now.
    */
   hold(windowMs: number): Promise<void> {
     if (windowMs <= 0) return this.now();
-    if (!this.timer) {
-      this.held = true;
-      this.later(windowMs);
-    }
+    this.later(windowMs);
     return Promise.resolve();
   }
 
@@ -41,7 +37,6 @@ export class WriteBehind {
   now(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.held = false;
     this.lastWrite = Date.now();
     return this.write();
   }

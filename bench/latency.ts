@@ -14,6 +14,7 @@ import autocannon from 'autocannon';
 import { loadCorpus } from '../eval/corpus';
 import { startGuard } from '../test/node/helpers/guard';
 import { startOrigin } from '../test/node/helpers/origin';
+import { ADMIN_TOKEN, type StateCalls, stateCalls } from './isolate-counters';
 import { quantile } from './stats';
 import { cpuMs, workerdPids } from './workerd-cpu';
 
@@ -52,26 +53,6 @@ export interface LatencyRow {
 
 /** Requests timed one at a time per round and mode. */
 export const UNLOADED_REQUESTS = 1000;
-const ADMIN_TOKEN = 'bench-admin-token';
-
-interface StateCalls {
-  guarded: number;
-  awaited: number;
-  awaitedMs: number;
-  awaitedInsideMs: number;
-  observeBackground: number;
-  mirrorBatches: number;
-  usage: number;
-  clusters: number;
-  board: number;
-  objectRows: number;
-  d1Rows: number;
-}
-
-async function stateCalls(url: string): Promise<StateCalls> {
-  const r = await fetch(`${url}/admin/stats?hours=1`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-  return ((await r.json()) as { isolate: StateCalls }).isolate;
-}
 
 export interface CallsByKind {
   awaited: number;
@@ -94,7 +75,8 @@ function callsBetween(a: StateCalls, b: StateCalls): CallsByKind {
   };
 }
 
-function requests(keys: number) {
+/** The app keys' requests: conversation prefixes from the corpus, two per key. */
+export function appRequests(keys: number) {
   const convs = loadCorpus(0).hh.filter((p) => (p.turns?.length ?? 0) >= 2);
   return Array.from({ length: keys * 2 }, (_, i) => {
     const turns = convs[i % convs.length]?.turns ?? [];
@@ -112,6 +94,8 @@ function requests(keys: number) {
   });
 }
 
+export type AppRequests = ReturnType<typeof appRequests>;
+
 interface Unloaded {
   mean: number;
   p50: number;
@@ -120,7 +104,7 @@ interface Unloaded {
 }
 
 /** One timed request: from send to the last body byte. */
-async function timed(url: string, r: ReturnType<typeof requests>[number]): Promise<{ ms: number; ok: boolean }> {
+async function timed(url: string, r: AppRequests[number]): Promise<{ ms: number; ok: boolean }> {
   const started = process.hrtime.bigint();
   let ok = false;
   try {
@@ -144,11 +128,11 @@ function summary(ms: number[], errors: number): Unloaded {
  * a few seconds later, the two drew different luck from this machine's background (the unguarded
  * proxy's own p99 moved between 9 and 32 ms from one round to the next).
  */
-async function unloadedPaired(urls: readonly [string, string], reqs: ReturnType<typeof requests>, n: number, offset: number) {
+async function unloadedPaired(urls: readonly [string, string], reqs: AppRequests, n: number, offset: number) {
   const ms: [number[], number[]] = [[], []];
   const errors = [0, 0];
   for (let i = 0; i < n; i++) {
-    const r = reqs[(offset + i) % reqs.length] as ReturnType<typeof requests>[number];
+    const r = reqs[(offset + i) % reqs.length] as AppRequests[number];
     for (const k of i % 2 === 0 ? [0, 1] : [1, 0]) {
       const t = await timed(urls[k] as string, r);
       ms[k]?.push(t.ms);
@@ -158,7 +142,8 @@ async function unloadedPaired(urls: readonly [string, string], reqs: ReturnType<
   return [summary(ms[0], errors[0] ?? 0), summary(ms[1], errors[1] ?? 0)] as const;
 }
 
-function run(url: string, reqs: ReturnType<typeof requests>, connections: number, seconds: number): Promise<autocannon.Result> {
+/** Keep `connections` busy with these requests for `seconds`. */
+export function run(url: string, reqs: AppRequests, connections: number, seconds: number): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     autocannon({ url, connections, duration: seconds, requests: reqs }, (err, result) => (err ? reject(err) : resolve(result)));
   });
@@ -166,7 +151,7 @@ function run(url: string, reqs: ReturnType<typeof requests>, connections: number
 
 export async function latencyBench(options = { keys: 300, connections: 8, seconds: 8, warmSeconds: 6, rounds: 5 }): Promise<LatencyRow[]> {
   const origin = await startOrigin();
-  const reqs = requests(options.keys);
+  const reqs = appRequests(options.keys);
   // One after the other, each warmed before the next starts, so each guard's workerd processes are the
   // ones that appeared meanwhile (wrangler runs two per guard: its proxy Worker and the guard itself).
   // Warming: JIT, isolate caches, the keys' first requests (an app's key has a history, and from

@@ -269,7 +269,11 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
   }
 
   private async putPending(p: Pending): Promise<void> {
-    await this.storage.write(this.record ?? (await this.storage.read()).record, p);
+    if (!this.record) return this.storage.write((await this.storage.read()).record, p);
+    // The record in memory goes in this write, held changes included: a write waiting for its window
+    // would store nothing new (what changes from here starts a wait of its own).
+    this.writer.wrote();
+    await this.storage.write(this.record, p);
   }
 
   /** The ban pipeline hears of a stop once, after its record is in D1; a failed post is retried. */

@@ -35,10 +35,15 @@ export class WriteBehind {
 
   /** Write now; a write the timer was waiting for is this one. */
   now(): Promise<void> {
+    this.wrote();
+    return this.write();
+  }
+
+  /** A write made elsewhere is storing everything now: one waiting for its window has nothing left to store. */
+  wrote(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.lastWrite = Date.now();
-    return this.write();
   }
 
   private later(ms: number): void {

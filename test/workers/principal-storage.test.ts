@@ -89,4 +89,22 @@ describe('principal storage', () => {
       .first<{ requests: number }>();
     expect(row?.requests).toBe(1);
   });
+
+  it('stores held requests in the write after a D1 flush, and does not write them again when their window ends', async () => {
+    const first = input('sk-flush-held', 4);
+    const stub = env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(first.features.principal));
+    await runInDurableObject(stub, async (instance, state) => {
+      // A window of 225-375 ms: each request is held for its own usage (none comes here).
+      (instance as unknown as { env: Cloudflare.Env }).env = { ...env, PERSIST_MS: '300' };
+      const rows = stateCalls.objectRows;
+      await instance.observe(first);
+      await instance.observe(input('sk-flush-held', 5));
+      expect(stateCalls.objectRows - rows).toBe(0);
+      await instance.alarm();
+      expect(stateCalls.objectRows - rows).toBe(1);
+      expect((await state.storage.get<StoredPrincipal>(STATE_KEY))?.record?.total).toBe(2);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(stateCalls.objectRows - rows).toBe(1);
+    });
+  });
 });

@@ -80,4 +80,15 @@ describe('WriteBehind', () => {
     await writer.now();
     expect(writes).toHaveLength(4);
   });
+
+  it('drops a waiting write when a write made elsewhere stored everything, and starts its window', async () => {
+    const { writer, writes } = counting();
+    await writer.hold(60);
+    writer.wrote();
+    await sleep(100);
+    expect(writes).toHaveLength(0);
+    await writer.soon(1_000);
+    await sleep(20);
+    expect(writes).toHaveLength(0);
+  });
 });

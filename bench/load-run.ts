@@ -1,15 +1,11 @@
 /** `npm run bench:load [-- --seconds 60] [--connections 8]`: the sustained load run (see bench/load.ts). */
+import { numberOption, option } from './args';
 import { loadBench } from './load';
 
-const argv = process.argv.slice(2);
-const arg = (name: string, fallback: number) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? Number(argv[i + 1]) : fallback;
-};
-const seconds = arg('--seconds', 60);
-const connections = arg('--connections', 8);
+const seconds = numberOption('--seconds', 60);
+const connections = numberOption('--connections', 8);
 console.log(`load: ${seconds} s per phase, ${connections} connections, plus a probe from 40 other keys`);
-const mode = argv.includes('--mode') ? argv[argv.indexOf('--mode') + 1] : undefined;
+const mode = option('--mode');
 const result = await loadBench({ seconds, connections, vars: mode ? { GUARD_MODE: mode } : {} });
 console.log('phase    load req   load req/s  errors  stopped  probe n  probe p50 ms  probe p99 ms');
 for (const p of result.phases) {

@@ -10,20 +10,16 @@
 import { loadCorpus } from '../eval/corpus';
 import { startGuard } from '../test/node/helpers/guard';
 import { startOrigin } from '../test/node/helpers/origin';
+import { numberOption } from './args';
 import { ADMIN_TOKEN, type StateCalls, stateCalls } from './isolate-counters';
 
 /** Cloudflare's published prices, dollars per million (BENCHMARKS.md, cost model). */
 const PRICE = { objectRequest: 0.15, objectRow: 1.0, d1Row: 1.0 };
 
-const argv = process.argv.slice(2);
-const arg = (name: string, fallback: number) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? Number(argv[i + 1]) : fallback;
-};
-const keys = arg('--keys', 50);
-const rate = arg('--rate', 2);
-const seconds = arg('--seconds', 150);
-const tail = arg('--tail', 80);
+const keys = numberOption('--keys', 50);
+const rate = numberOption('--rate', 2);
+const seconds = numberOption('--seconds', 150);
+const tail = numberOption('--tail', 80);
 
 const conversations = loadCorpus(0).hh.filter((p) => (p.turns?.length ?? 0) >= 2);
 const origin = await startOrigin({ record: false });

@@ -10,18 +10,14 @@
 import { resolve } from 'node:path';
 import { startGuard } from '../test/node/helpers/guard';
 import { startOrigin } from '../test/node/helpers/origin';
+import { numberOption, option } from './args';
 import { ADMIN_TOKEN, type StateCalls, stateCalls } from './isolate-counters';
 import { appRequests, run } from './latency';
 import { cpuMs, workerdPids } from './workerd-cpu';
 
-const argv = process.argv.slice(2);
-const arg = (name: string) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
-const dirs = { A: resolve(arg('--a') ?? '.'), B: resolve(arg('--b') ?? '.') };
-const rounds = Number(arg('--rounds') ?? 5);
-const connections = Number(arg('--connections') ?? 8);
+const dirs = { A: resolve(option('--a') ?? '.'), B: resolve(option('--b') ?? '.') };
+const rounds = numberOption('--rounds', 5);
+const connections = numberOption('--connections', 8);
 const seconds = 8;
 
 const origin = await startOrigin({ record: false });

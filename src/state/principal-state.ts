@@ -93,10 +93,17 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
     this.writtenStanding = this.standingKey();
     const p = await this.pendingState();
     await this.storage.write(this.record, p);
+    await this.flushLater(p);
+  }
+
+  /**
+   * Make sure the alarm will flush what is pending. Stops reach D1 (the dashboard, the ban feed, the
+   * alert) within STOP_FLUSH_MS; allowed traffic's aggregates can wait the whole RECORD_FLUSH_MS, so
+   * a busy key costs fewer D1 writes.
+   */
+  private async flushLater(p: Pending): Promise<void> {
     const buckets = Object.values(p.buckets);
     if (p.summary === null && buckets.length === 0) return;
-    // Stops reach D1 (the dashboard, the ban feed, the alert) within STOP_FLUSH_MS; allowed traffic's
-    // aggregates can wait the whole RECORD_FLUSH_MS, so a busy key costs fewer D1 writes.
     const { recordFlushMs } = readConfig(this.env);
     const stopped = buckets.some((b) => isStop(b.wouldAction));
     const wanted = Date.now() + (stopped ? Math.min(recordFlushMs, STOP_FLUSH_MS) : spread(recordFlushMs));
@@ -253,6 +260,8 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
       p.failures = 0;
       if (summary?.stoppedAt && !p.alerted) p.alert = summary;
       await this.putPending(p);
+      // Decisions of requests that came in during the flush: their own write was this one.
+      await this.flushLater(p);
       await this.alertIfStopped(p);
     } catch (err) {
       // Put everything back and try again later: D1 being briefly unavailable loses nothing.

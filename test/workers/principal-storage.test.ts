@@ -1,6 +1,7 @@
 /**
- * A principal's object stores its record and its pending decisions as one value (one row a write), and
- * takes over what an object of the previous layout stored under two keys.
+ * A principal's object stores its record and its pending decisions as one value (one row a write),
+ * takes over what an object of the previous layout stored under two keys, and lets the write after a
+ * D1 flush stand for a write that was waiting for its window.
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import { type Pending, STATE_KEY, type StoredPrincipal } from '../../src/state/p
 import { anthropic } from './engine/requests';
 
 const T0 = Date.UTC(2027, 4, 2, 10);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function input(key: string, i: number): ObserveInput {
   return {
@@ -103,8 +105,39 @@ describe('principal storage', () => {
       await instance.alarm();
       expect(stateCalls.objectRows - rows).toBe(1);
       expect((await state.storage.get<StoredPrincipal>(STATE_KEY))?.record?.total).toBe(2);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep(500);
       expect(stateCalls.objectRows - rows).toBe(1);
+    });
+  });
+
+  it('sets the alarm again for the decisions of requests that come in during a D1 flush', async () => {
+    const first = input('sk-flush-during', 6);
+    const stub = env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(first.features.principal));
+    // D1 answers the flush 100 ms late, so a request comes in while it is on its way.
+    const slowDb = new Proxy(env.DB, {
+      get(target, key) {
+        if (key === 'batch') {
+          return async (...args: Parameters<D1Database['batch']>) => {
+            await sleep(100);
+            return target.batch(...args);
+          };
+        }
+        const value = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    await runInDurableObject(stub, async (instance, state) => {
+      (instance as unknown as { env: Cloudflare.Env }).env = { ...env, DB: slowDb, PERSIST_MS: '300' };
+      await instance.observe(first);
+      const flushing = instance.alarm();
+      await sleep(30);
+      await instance.observe(input('sk-flush-during', 7));
+      await flushing;
+      // The flush's write stored the late request's decision and dropped the write it was waiting for.
+      const stored = await state.storage.get<StoredPrincipal>(STATE_KEY);
+      expect(stored?.record?.total).toBe(2);
+      expect(Object.values(stored?.pending?.buckets ?? {}).map((b) => b.count)).toEqual([1]);
+      expect(await state.storage.getAlarm()).not.toBeNull();
     });
   });
 });

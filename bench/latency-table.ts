@@ -1,4 +1,5 @@
-import type { CallsByKind, LatencyRow } from './latency';
+import type { CallsByKind } from './isolate-counters';
+import type { LatencyRow } from './latency';
 import { median } from './stats';
 
 /** The latency rows as a table (cpu ms: workerd CPU per request in the saturated run) (shared by `npm run bench` and `npm run bench:latency`). */

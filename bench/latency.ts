@@ -14,7 +14,7 @@ import autocannon from 'autocannon';
 import { loadCorpus } from '../eval/corpus';
 import { startGuard } from '../test/node/helpers/guard';
 import { startOrigin } from '../test/node/helpers/origin';
-import { ADMIN_TOKEN, type StateCalls, stateCalls } from './isolate-counters';
+import { ADMIN_TOKEN, type CallsByKind, callsBetween, perRequest, stateCalls, totalCalls } from './isolate-counters';
 import { quantile } from './stats';
 import { cpuMs, workerdPids } from './workerd-cpu';
 
@@ -53,27 +53,6 @@ export interface LatencyRow {
 
 /** Requests timed one at a time per round and mode. */
 export const UNLOADED_REQUESTS = 1000;
-
-export interface CallsByKind {
-  awaited: number;
-  mirrorBatches: number;
-  clusters: number;
-  usage: number;
-  other: number;
-}
-
-/** Calls per guarded request between two readings of the counters, by kind. */
-function callsBetween(a: StateCalls, b: StateCalls): CallsByKind {
-  const n = Math.max(1, b.guarded - a.guarded);
-  const per = (k: keyof StateCalls) => (b[k] - a[k]) / n;
-  return {
-    awaited: per('awaited'),
-    mirrorBatches: per('mirrorBatches'),
-    clusters: per('clusters'),
-    usage: per('usage'),
-    other: per('observeBackground') + per('board'),
-  };
-}
 
 /** The app keys' requests: conversation prefixes from the corpus, two per key. */
 export function appRequests(keys: number) {
@@ -182,6 +161,7 @@ export async function latencyBench(options = { keys: 300, connections: 8, second
       const [offOne, shadowOne] = await unloadedPaired([off.url, shadow.url], reqs, UNLOADED_REQUESTS, round * UNLOADED_REQUESTS);
       const after = await stateCalls(shadow.url);
       const guarded = after.guarded - before.guarded;
+      const per = perRequest(before, after);
       const row = (mode: 'off' | 'shadow', { r, cpu }: typeof offRun, one: Unloaded): LatencyRow => ({
         mode,
         round,
@@ -200,12 +180,12 @@ export async function latencyBench(options = { keys: 300, connections: 8, second
         ...row('shadow', shadowRun, shadowOne),
         ...(guarded > 0
           ? {
-              awaitedPerRequest: (after.awaited - before.awaited) / guarded,
-              callsPerRequest: Object.values(callsBetween(before, after)).reduce((sum, x) => sum + x, 0),
+              awaitedPerRequest: per('awaited'),
+              callsPerRequest: totalCalls(callsBetween(before, after)),
               awaitedMeanMs: (after.awaitedMs - before.awaitedMs) / Math.max(1, after.awaited - before.awaited),
               awaitedInsideMs: (after.awaitedInsideMs - before.awaitedInsideMs) / Math.max(1, after.awaited - before.awaited),
-              objectRowsPerRequest: (after.objectRows - before.objectRows) / guarded,
-              d1RowsPerRequest: (after.d1Rows - before.d1Rows) / guarded,
+              objectRowsPerRequest: per('objectRows'),
+              d1RowsPerRequest: per('d1Rows'),
               callsByPhase: { saturated: callsBetween(before, between), oneAtATime: callsBetween(between, after) },
             }
           : {}),

@@ -11,7 +11,7 @@ import { loadCorpus } from '../eval/corpus';
 import { startGuard } from '../test/node/helpers/guard';
 import { startOrigin } from '../test/node/helpers/origin';
 import { numberOption } from './args';
-import { ADMIN_TOKEN, type StateCalls, stateCalls } from './isolate-counters';
+import { ADMIN_TOKEN, callsBetween, perRequest, stateCalls, totalCalls } from './isolate-counters';
 
 /** Cloudflare's published prices, dollars per million (BENCHMARKS.md, cost model). */
 const PRICE = { objectRequest: 0.15, objectRow: 1.0, d1Row: 1.0 };
@@ -43,9 +43,8 @@ try {
   }
   await new Promise((resolve) => setTimeout(resolve, tail * 1000));
   const after = await stateCalls(guard.url);
-  const n = Math.max(1, after.guarded - before.guarded);
-  const per = (k: keyof StateCalls) => (after[k] - before[k]) / n;
-  const calls = per('awaited') + per('observeBackground') + per('mirrorBatches') + per('usage') + per('clusters') + per('board');
+  const per = perRequest(before, after);
+  const calls = totalCalls(callsBetween(before, after));
   const f = (x: number) => x.toFixed(2);
   console.log(
     `Durable Object calls a request: ${f(calls)} (awaited ${f(per('awaited'))}, usage ${f(per('usage'))}, mirrored batches ${f(per('mirrorBatches'))}, cluster ${f(per('clusters'))}, board ${f(per('board'))}, other ${f(per('observeBackground'))})`,

@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import { startGuard } from '../test/node/helpers/guard';
 import { startOrigin } from '../test/node/helpers/origin';
 import { numberOption, option } from './args';
-import { ADMIN_TOKEN, type StateCalls, stateCalls } from './isolate-counters';
+import { ADMIN_TOKEN, perRequest, type StateCalls, stateCalls } from './isolate-counters';
 import { appRequests, run } from './latency';
 import { cpuMs, workerdPids } from './workerd-cpu';
 
@@ -59,9 +59,8 @@ try {
   const last = await Promise.all([stateCalls(a.guard.url), stateCalls(b.guard.url)]);
   console.log(`B / A, round by round: ${us.map(([x, y]) => (y / x).toFixed(3)).join(' / ')}`);
   for (const [i, name] of (['A', 'B'] as const).entries()) {
-    const [s, e] = [first[i] as StateCalls, last[i] as StateCalls];
-    const n = Math.max(1, e.guarded - s.guarded);
-    const per = (k: keyof StateCalls) => ((e[k] - s[k]) / n).toFixed(3);
+    const counter = perRequest(first[i] as StateCalls, last[i] as StateCalls);
+    const per = (k: keyof StateCalls) => counter(k).toFixed(3);
     console.log(
       `${name} a request: awaited ${per('awaited')}, mirrored batches ${per('mirrorBatches')}, cluster ${per('clusters')}, usage ${per('usage')}; object rows ${per('objectRows')}, D1 rows ${per('d1Rows')}`,
     );

@@ -14,10 +14,10 @@ export class WriteBehind {
     private readonly onTimerError: (err: unknown) => void,
   ) {}
 
-  /** Write within `windowMs` of the last write; `urgent` (or a window of 0) writes now. */
-  soon(windowMs: number, urgent = false): Promise<void> {
+  /** Write within `windowMs` of the last write: at once when that is already past (or the window is 0), else by a timer. */
+  soon(windowMs: number): Promise<void> {
     const wait = this.lastWrite + windowMs - Date.now();
-    if (urgent || wait <= 0) return this.now();
+    if (wait <= 0) return this.now();
     this.later(wait);
     return Promise.resolve();
   }

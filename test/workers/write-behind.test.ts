@@ -69,13 +69,13 @@ describe('WriteBehind', () => {
     expect(writes).toHaveLength(2);
   });
 
-  it('writes at once with a window of 0, held or not, and when urgent', async () => {
+  it('writes at once with a window of 0, held or not, and when told to write now', async () => {
     const { writer, writes } = counting();
     await writer.hold(0);
     await writer.soon(0);
     expect(writes).toHaveLength(2);
     await writer.hold(10_000);
-    await writer.soon(10_000, true);
+    await writer.now();
     expect(writes).toHaveLength(3);
     await writer.now();
     expect(writes).toHaveLength(4);

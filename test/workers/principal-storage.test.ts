@@ -7,6 +7,7 @@ import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest';
 import { engineKeys, fingerprint } from '../../src/engine/fingerprint';
 import { newPrincipal, type PrincipalRecord } from '../../src/engine/state/principal';
+import { principalStub } from '../../src/guard/principal-calls';
 import { stateCalls } from '../../src/isolate-stats';
 import type { PrincipalState } from '../../src/state/principal-state';
 import type { ObserveInput } from '../../src/state/principal-step';
@@ -39,7 +40,7 @@ function storedOf(stub: DurableObjectStub<PrincipalState>): Promise<{ keys: stri
 describe('principal storage', () => {
   it('writes the record and the pending decisions as one row', async () => {
     const first = input('sk-one-row', 0);
-    const stub = env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(first.features.principal));
+    const stub = principalStub(env, first.features.principal);
     const rows = stateCalls.objectRows;
     await stub.observe(first);
     // PERSIST_MS is 0 in the tests: written after the request.
@@ -53,14 +54,14 @@ describe('principal storage', () => {
   it('reads what the previous layout stored under two keys, and replaces them with one at its next write', async () => {
     const first = input('sk-old-layout', 1);
     const principal = first.features.principal;
-    const stub = env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(principal));
+    const stub = principalStub(env, principal);
     const old: PrincipalRecord = { ...newPrincipal(principal, T0), total: 41 };
     const pending: Pending = { buckets: {}, summary: null, failures: 2, stoppedAt: null };
     await runInDurableObject(stub, async (_instance, state) => {
       await state.storage.put({ record: old, pending });
     });
     // The object has not read its storage yet (as after a deploy): it finds the old keys.
-    const restarted = env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(principal));
+    const restarted = principalStub(env, principal);
     await runInDurableObject(restarted, async (instance) => {
       expect((await instance.snapshot())?.total).toBe(41);
     });
@@ -78,7 +79,7 @@ describe('principal storage', () => {
 
   it('keeps the record beside the pending decisions when the alarm writes them after a flush', async () => {
     const first = input('sk-flush-one-row', 3);
-    const stub = env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(first.features.principal));
+    const stub = principalStub(env, first.features.principal);
     await stub.observe(first);
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const { stored } = await storedOf(stub);
@@ -94,7 +95,7 @@ describe('principal storage', () => {
 
   it('stores held requests in the write after a D1 flush, and does not write them again when their window ends', async () => {
     const first = input('sk-flush-held', 4);
-    const stub = env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(first.features.principal));
+    const stub = principalStub(env, first.features.principal);
     await runInDurableObject(stub, async (instance, state) => {
       // A window of 225-375 ms: each request is held for its own usage (none comes here).
       (instance as unknown as { env: Cloudflare.Env }).env = { ...env, PERSIST_MS: '300' };
@@ -112,7 +113,7 @@ describe('principal storage', () => {
 
   it('sets the alarm again for the decisions of requests that come in during a D1 flush', async () => {
     const first = input('sk-flush-during', 6);
-    const stub = env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(first.features.principal));
+    const stub = principalStub(env, first.features.principal);
     // D1 answers the flush 100 ms late, so a request comes in while it is on its way.
     const slowDb = new Proxy(env.DB, {
       get(target, key) {

@@ -6,8 +6,6 @@
 export class KeyedBatch<T> {
   private items = new Map<string, T[]>();
   private scheduled = false;
-  /** Items waiting, under all keys. */
-  private count = 0;
 
   /** Keys with items waiting. */
   get size(): number {
@@ -22,17 +20,13 @@ export class KeyedBatch<T> {
       this.items.set(key, list);
     }
     list.push(item);
-    this.count++;
     return list;
   }
 
   /** The items waiting under `key`, removed (the caller sends them some other way). */
   take(key: string): T[] | undefined {
     const list = this.items.get(key);
-    if (list) {
-      this.items.delete(key);
-      this.count -= list.length;
-    }
+    if (list) this.items.delete(key);
     return list;
   }
 
@@ -41,7 +35,6 @@ export class KeyedBatch<T> {
     const batch = this.items;
     this.items = new Map();
     this.scheduled = false;
-    this.count = 0;
     return batch;
   }
 
@@ -65,9 +58,16 @@ export class KeyedBatch<T> {
         const wait = limit ? Math.min(delayMs, limit.maxMs - waited) : delayMs;
         await new Promise((resolve) => setTimeout(resolve, wait));
         waited += wait;
-      } while (limit && this.count < limit.items && waited < limit.maxMs);
+      } while (limit && this.waiting() < limit.items && waited < limit.maxMs);
       await send(this.drain());
     };
     return flush();
+  }
+
+  /** Items waiting under all keys (counted once a window, over a handful of keys). */
+  private waiting(): number {
+    let n = 0;
+    for (const list of this.items.values()) n += list.length;
+    return n;
   }
 }

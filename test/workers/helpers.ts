@@ -1,5 +1,12 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { createApp } from '../../src/app';
+import type { PrincipalRecord } from '../../src/engine/state/principal';
+import { STATE_KEY, type StoredPrincipal } from '../../src/state/principal-storage';
+
+/** A principal's record as its object stored it (one value under `state`: docs/storage.md). */
+export async function storedRecord(state: DurableObjectState): Promise<PrincipalRecord | undefined> {
+  return (await state.storage.get<StoredPrincipal>(STATE_KEY))?.record;
+}
 
 /** Call a fresh app with env overrides, the way the runtime would, and wait for its background work. */
 export async function callGuard(request: Request, overrides: Partial<Cloudflare.Env> = {}): Promise<Response> {

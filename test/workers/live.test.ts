@@ -5,18 +5,16 @@ import { setTestClock } from '../../src/clock';
 import { engineKeys } from '../../src/engine/fingerprint';
 import { keyHashOf } from '../../src/engine/fingerprint/identity';
 import type { PrincipalRecord } from '../../src/engine/state/principal';
-import { callGuard, countingPrincipalState } from './helpers';
+import { callGuard, countingPrincipalState, storedRecord } from './helpers';
+import { chatRequest, harvestRequest } from './traffic';
 
 const PEPPER = 'test-pepper';
 const T0 = Date.UTC(2027, 0, 4, 9);
 
-import { STATE_KEY, type StoredPrincipal } from '../../src/state/principal-storage';
-import { chatRequest, harvestRequest } from './traffic';
-
 async function principalRecord(rawKey: string): Promise<PrincipalRecord | null> {
   const id = keyHashOf(engineKeys(PEPPER), rawKey);
   const stub = env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(id));
-  return runInDurableObject(stub, async (_instance, state) => (await state.storage.get<StoredPrincipal>(STATE_KEY))?.record ?? null);
+  return runInDurableObject(stub, async (_instance, state) => (await storedRecord(state)) ?? null);
 }
 
 let clock = T0;

@@ -13,6 +13,7 @@ import type { PrincipalState } from '../../src/state/principal-state';
 import type { ObserveInput } from '../../src/state/principal-step';
 import { type Pending, STATE_KEY, type StoredPrincipal } from '../../src/state/principal-storage';
 import { anthropic } from './engine/requests';
+import { storedRecord } from './helpers';
 
 const T0 = Date.UTC(2027, 4, 2, 10);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -105,7 +106,7 @@ describe('principal storage', () => {
       expect(stateCalls.objectRows - rows).toBe(0);
       await instance.alarm();
       expect(stateCalls.objectRows - rows).toBe(1);
-      expect((await state.storage.get<StoredPrincipal>(STATE_KEY))?.record?.total).toBe(2);
+      expect((await storedRecord(state))?.total).toBe(2);
       await sleep(500);
       expect(stateCalls.objectRows - rows).toBe(1);
     });

@@ -8,14 +8,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { setTestClock } from '../../src/clock';
 import { engineKeys, fingerprint } from '../../src/engine/fingerprint';
 import { keyHashOf } from '../../src/engine/fingerprint/identity';
-import type { PrincipalRecord } from '../../src/engine/state/principal';
 import { MIRROR_TTL_MS, mirrorOf } from '../../src/guard/mirror';
 import { stateCalls } from '../../src/isolate-stats';
 import { STOP_FLUSH_MS } from '../../src/state/principal-state';
 import type { ObserveInput } from '../../src/state/principal-step';
-import { STATE_KEY, type StoredPrincipal } from '../../src/state/principal-storage';
 import { anthropic } from './engine/requests';
-import { callGuard, callGuardLive, countingPrincipalState, wrappedBinding } from './helpers';
+import { callGuard, callGuardLive, countingPrincipalState, storedRecord, wrappedBinding } from './helpers';
 import { chatRequest, harvestRequest } from './traffic';
 
 afterEach(() => setTestClock(null));
@@ -41,10 +39,6 @@ async function sendChats(key: string, from: number, to: number, overrides: Parti
 }
 
 /** The record a principal's object has written (not its memory). */
-async function storedRecord(state: DurableObjectState): Promise<PrincipalRecord | undefined> {
-  return (await state.storage.get<StoredPrincipal>(STATE_KEY))?.record;
-}
-
 function stubFor(principal: string) {
   return env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(principal));
 }

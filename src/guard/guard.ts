@@ -14,7 +14,7 @@ import { sightingsFor } from '../engine/board';
 import { standingAction } from '../engine/decide';
 import { DEV_PEPPER } from '../engine/dev-pepper';
 import { type EngineKeys, engineKeys, fingerprint } from '../engine/fingerprint';
-import { orgHashOf } from '../engine/fingerprint/identity';
+import { FINGERPRINT_HEADERS, orgHashOf } from '../engine/fingerprint/identity';
 import { clusterObservation } from '../engine/pipeline';
 import { type Decision, type Features, isStop, type RawRequest } from '../engine/types';
 import { countCall, stateCalls } from '../isolate-stats';
@@ -46,9 +46,13 @@ function pepperFor(env: Cloudflare.Env, url: URL): string | null {
   return isLoopback(url) ? DEV_PEPPER : null;
 }
 
-function rawRequest(request: Request, text: string, size: number): RawRequest {
+/** The request as the engine reads it: of the headers, only those the fingerprint reads. */
+function rawRequest(request: Request, text: string, size: number, trustedOrgHeader: string | null): RawRequest {
   const headers: Record<string, string> = {};
-  for (const [k, v] of request.headers) headers[k] = v;
+  for (const name of trustedOrgHeader ? [...FINGERPRINT_HEADERS, trustedOrgHeader.toLowerCase()] : FINGERPRINT_HEADERS) {
+    const value = request.headers.get(name);
+    if (value !== null) headers[name] = value;
+  }
   return {
     method: request.method,
     url: request.url,
@@ -107,9 +111,10 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
   const rules = isolateCaches.rules;
 
   const keys = engineKeys(pepper);
-  const features = fingerprint(rawRequest(request, read.body.text, read.body.size), {
+  const trustedOrgHeader = env.TRUSTED_ORG_HEADER ?? null;
+  const features = fingerprint(rawRequest(request, read.body.text, read.body.size, trustedOrgHeader), {
     keys,
-    trustedOrgHeader: env.TRUSTED_ORG_HEADER ?? null,
+    trustedOrgHeader,
     orgOfKey: (k) => isolateCaches.orgs.get(k) ?? null,
   });
   const list = isolateCaches.lists.get(features.principal) ?? (features.org ? isolateCaches.lists.get(features.org) : undefined) ?? null;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { engineKeys, fingerprint } from '../../../src/engine/fingerprint';
+import { FINGERPRINT_HEADERS } from '../../../src/engine/fingerprint/identity';
 import { hash53, promptCues, promptFeatures, systemFeatures } from '../../../src/engine/fingerprint/prompt';
 import { toHex } from '../../../src/engine/hash/sha256';
 import { hamming64 } from '../../../src/engine/hash/simhash';
@@ -41,6 +42,26 @@ describe('who', () => {
     expect(f.endUser).toMatch(/^u_[0-9a-f]{16}$/);
     expect(f.org).toMatch(/^o_[0-9a-f]{16}$/);
     expect(JSON.stringify(f)).not.toContain('alice@example.com');
+  });
+
+  it('reads no header but FINGERPRINT_HEADERS and the trusted org header (the Worker copies only those)', () => {
+    const read = new Set<string>();
+    const r = anthropic({
+      headers: { 'x-lab-org': 'org-42', accept: 'application/json', 'anthropic-version': '2023-06-01', 'x-stainless-os': 'Linux' },
+      extra: { metadata: { user_id: 'alice' } },
+    });
+    r.headers = new Proxy(r.headers, {
+      get(target, name) {
+        if (typeof name === 'string') read.add(name);
+        return Reflect.get(target, name);
+      },
+    });
+    const all = fingerprint(r, { keys, trustedOrgHeader: 'X-Lab-Org' });
+    const allowed = new Set<string>([...FINGERPRINT_HEADERS, 'x-lab-org']);
+    expect(read.has('x-lab-org') && read.has('user-agent')).toBe(true);
+    expect([...read].filter((name) => !allowed.has(name))).toEqual([]);
+    const copied = anthropic({ headers: { 'x-lab-org': 'org-42' }, extra: { metadata: { user_id: 'alice' } } });
+    expect(fingerprint(copied, { keys, trustedOrgHeader: 'X-Lab-Org' })).toEqual(all);
   });
 
   it('notices a user agent that claims an official SDK without its headers', () => {

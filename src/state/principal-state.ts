@@ -19,7 +19,7 @@ import { countRows } from '../isolate-stats';
 import { sendStopAlert } from './alert';
 import { applyRequest, type MirrorSync, type ObserveInput, type ObserveOutput, redeem } from './principal-step';
 import { type Pending, PrincipalStorage } from './principal-storage';
-import { flushPrincipal, mergeBuckets } from './recorder';
+import { flushPrincipal, putBack } from './recorder';
 import { rulesForVersion } from './rules-cache';
 import { WriteBehind } from './write-behind';
 
@@ -254,9 +254,11 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
     // Take what is pending now; requests arriving during the flush start new buckets.
     p.summary = null;
     p.buckets = {};
+    let flushed = false;
     try {
       const id = summary?.id ?? (await this.snapshot())?.id;
       if (id) countRows('d1Rows', await flushPrincipal(this.env.DB, id, summary, Object.values(buckets)));
+      flushed = true;
       p.failures = 0;
       if (summary?.stoppedAt && !p.alerted) p.alert = summary;
       await this.putPending(p);
@@ -264,16 +266,13 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
       await this.flushLater(p);
       await this.alertIfStopped(p);
     } catch (err) {
-      // Put everything back and try again later: D1 being briefly unavailable loses nothing.
-      p.summary ??= summary;
-      for (const [k, b] of Object.entries(buckets)) {
-        const newer = p.buckets[k];
-        p.buckets[k] = newer ? mergeBuckets(b, newer) : b;
-      }
-      p.failures++;
+      // D1 failed: put everything back and try again later (D1 briefly unavailable loses nothing). A
+      // failure after the flush landed keeps its decisions out: flushed again, they would count twice.
+      if (!flushed) putBack(p, summary, buckets);
       await this.putPending(p);
       await this.ctx.storage.setAlarm(Date.now() + Math.min(MAX_BACKOFF_MS, readConfig(this.env).recordFlushMs * 2 ** p.failures));
-      console.error(JSON.stringify({ event: 'd1_flush_failed', principal: summary?.id, failures: p.failures, message: String(err) }));
+      const event = flushed ? 'write_after_flush_failed' : 'd1_flush_failed';
+      console.error(JSON.stringify({ event, principal: summary?.id, failures: p.failures, message: String(err) }));
     }
   }
 

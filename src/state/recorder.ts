@@ -4,6 +4,7 @@ import { database } from '../db/client';
 import { decisionsHourly, principals } from '../db/schema';
 import type { FeatureMap } from '../engine/signals';
 import type { Action } from '../engine/types';
+import type { Pending } from './principal-storage';
 
 export interface DecisionBucket {
   hour: number;
@@ -48,6 +49,16 @@ export function mergeBuckets(older: DecisionBucket, newer: DecisionBucket): Deci
     reasons,
     ...(newerSample ? { samplePoints: newer.samplePoints, sample: newer.sample } : {}),
   };
+}
+
+/** A failed flush's summary and decisions, back among the pending ones (merged with what came in meanwhile). */
+export function putBack(p: Pending, summary: PrincipalSummary | null, buckets: Record<string, DecisionBucket>): void {
+  p.summary ??= summary;
+  for (const [k, b] of Object.entries(buckets)) {
+    const newer = p.buckets[k];
+    p.buckets[k] = newer ? mergeBuckets(b, newer) : b;
+  }
+  p.failures++;
 }
 
 function topReasons(reasons: Record<string, number>): string {

@@ -112,6 +112,33 @@ describe('principal storage', () => {
     });
   });
 
+  it('counts flushed decisions once when the write after the D1 flush fails', async () => {
+    const first = input('sk-flush-then-fail', 8);
+    const stub = principalStub(env, first.features.principal);
+    await runInDurableObject(stub, async (instance, state) => {
+      await instance.observe(first);
+      // The D1 batch lands; the object's write right after it fails once.
+      const storage = (instance as unknown as { storage: { write: (...args: unknown[]) => Promise<void> } }).storage;
+      const write = storage.write.bind(storage);
+      let failed = false;
+      storage.write = async (...args) => {
+        if (failed) return write(...args);
+        failed = true;
+        throw new Error('storage write failed');
+      };
+      await instance.alarm();
+      expect(failed).toBe(true);
+      // The decision went to D1 once and is not pending again: a second flush adds nothing.
+      expect((await state.storage.get<StoredPrincipal>(STATE_KEY))?.pending?.buckets).toEqual({});
+      await instance.alarm();
+      const row = await env.DB.prepare('SELECT sum(count) AS n FROM decisions_hourly WHERE principal = ?')
+        .bind(first.features.principal)
+        .first<{ n: number }>();
+      expect(row?.n).toBe(1);
+      expect(await state.storage.getAlarm()).not.toBeNull();
+    });
+  });
+
   it('sets the alarm again for the decisions of requests that come in during a D1 flush', async () => {
     const first = input('sk-flush-during', 6);
     const stub = principalStub(env, first.features.principal);

@@ -13,6 +13,7 @@ import { adminAudit, decisionsHourly, principals } from '../db/schema';
 import { scoreRules } from '../engine/decide';
 import type { FeatureMap } from '../engine/signals';
 import { sumOf } from '../engine/state/window';
+import { principalStub } from '../guard/principal-calls';
 import { stateCalls } from '../isolate-stats';
 import { boardStub } from '../state/board-state';
 import { currentRulesVersion, rulesForVersion } from '../state/rules-cache';
@@ -70,7 +71,7 @@ export function viewRoutes(): Hono<Env> {
         .limit(1)
         .get(),
     ]);
-    const stub = c.env.PRINCIPAL_STATE.get(c.env.PRINCIPAL_STATE.idFromName(id.data));
+    const stub = principalStub(c.env, id.data);
     const record = await stub.snapshot();
     if (!row && !record) return c.json({ error: { message: `no principal "${id.data}"` } }, 404);
     const now = clockNow();

@@ -5,6 +5,7 @@ import { setTestClock } from '../../src/clock';
 import { engineKeys } from '../../src/engine/fingerprint';
 import { keyHashOf } from '../../src/engine/fingerprint/identity';
 import type { RuleSet } from '../../src/engine/rules/schema';
+import { principalStub } from '../../src/guard/principal-calls';
 import { signPayload } from '../../src/state/alert';
 import { callGuard } from './helpers';
 import { chatRequest, harvestRequest } from './traffic';
@@ -227,7 +228,7 @@ describe('stop alerts', () => {
       return new Response('ok');
     });
     try {
-      const stub = env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(idOf('sk-views-alert')));
+      const stub = principalStub(env, idOf('sk-views-alert'));
       for (let round = 0; round < 2; round++)
         await runInDurableObject(stub, async (instance) => {
           const target = instance as unknown as { env: Cloudflare.Env; alarm(): Promise<void> };

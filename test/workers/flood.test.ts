@@ -8,15 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { setTestClock } from '../../src/clock';
 import { engineKeys } from '../../src/engine/fingerprint';
 import { keyHashOf } from '../../src/engine/fingerprint/identity';
+import { principalStub } from '../../src/guard/principal-calls';
 import { STATE_KEY } from '../../src/state/principal-storage';
 import { callGuard } from './helpers';
 import { chatRequest, harvestRequest } from './traffic';
 
 const idOf = (key: string) => keyHashOf(engineKeys('test-pepper'), key);
 const stored = async (key: string) =>
-  runInDurableObject(env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(idOf(key))), async (_i, state) => [
-    ...(await state.storage.list()).keys(),
-  ]);
+  runInDurableObject(principalStub(env, idOf(key)), async (_i, state) => [...(await state.storage.list()).keys()]);
 
 describe('a flood of rejected keys', () => {
   it('stores nothing for keys the origin rejects, however many, and keeps serving real keys', async () => {

@@ -5,6 +5,7 @@ import { setTestClock } from '../../src/clock';
 import { engineKeys } from '../../src/engine/fingerprint';
 import { keyHashOf } from '../../src/engine/fingerprint/identity';
 import type { PrincipalRecord } from '../../src/engine/state/principal';
+import { principalStub } from '../../src/guard/principal-calls';
 import { callGuard, countingPrincipalState, storedRecord } from './helpers';
 import { chatRequest, harvestRequest } from './traffic';
 
@@ -13,7 +14,7 @@ const T0 = Date.UTC(2027, 0, 4, 9);
 
 async function principalRecord(rawKey: string): Promise<PrincipalRecord | null> {
   const id = keyHashOf(engineKeys(PEPPER), rawKey);
-  const stub = env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(id));
+  const stub = principalStub(env, id);
   return runInDurableObject(stub, async (_instance, state) => (await storedRecord(state)) ?? null);
 }
 
@@ -159,7 +160,7 @@ describe('durable records in D1', () => {
       await callGuard(harvestRequest('sk-live-d1', i));
     }
     const id = keyHashOf(engineKeys(PEPPER), 'sk-live-d1');
-    const stub = env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(id));
+    const stub = principalStub(env, id);
     // D1 down: the alarm fails, keeps everything and reschedules.
     const failing = { prepare: () => ({ bind: () => ({}) }), batch: async () => Promise.reject(new Error('D1 unavailable')) };
     await runInDurableObject(stub, async (instance) => {

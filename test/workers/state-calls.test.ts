@@ -9,6 +9,7 @@ import { setTestClock } from '../../src/clock';
 import { engineKeys, fingerprint } from '../../src/engine/fingerprint';
 import { keyHashOf } from '../../src/engine/fingerprint/identity';
 import { MIRROR_TTL_MS, mirrorOf } from '../../src/guard/mirror';
+import { principalStub } from '../../src/guard/principal-calls';
 import { stateCalls } from '../../src/isolate-stats';
 import { STOP_FLUSH_MS } from '../../src/state/principal-state';
 import type { ObserveInput } from '../../src/state/principal-step';
@@ -38,11 +39,6 @@ async function sendChats(key: string, from: number, to: number, overrides: Parti
   return tokens;
 }
 
-/** The record a principal's object has written (not its memory). */
-function stubFor(principal: string) {
-  return env.PRINCIPAL_STATE.get(env.PRINCIPAL_STATE.idFromName(principal));
-}
-
 describe('Durable Object calls per request', () => {
   it('sends an answer’s usage with the principal’s next observe, and counts every call by kind', async () => {
     const { binding, calls } = countingPrincipalState();
@@ -59,7 +55,7 @@ describe('Durable Object calls per request', () => {
     // Nothing more from this key: the second answer's usage goes on its own when the window closes.
     await Promise.all([first.background, second.background]);
     expect(calls).toMatchObject({ observe: 2, carried: 1, usage: 1 });
-    const record = await stubFor(keyHashOf(engineKeys('test-pepper'), 'sk-usage-fold')).snapshot();
+    const record = await principalStub(env, keyHashOf(engineKeys('test-pepper'), 'sk-usage-fold')).snapshot();
     expect(record?.responses).toBe(2);
     expect(record?.outputTokens).toBe(tokens1 + tokens2);
 
@@ -75,7 +71,7 @@ describe('Durable Object calls per request', () => {
 
   it('still reads usage sent in the previous version’s shape (principal, usage, now) during a rolling deploy', async () => {
     const principal = keyHashOf(engineKeys('test-pepper'), 'sk-old-isolate');
-    const stub = stubFor(principal);
+    const stub = principalStub(env, principal);
     await stub.usage(principal, { inputTokens: 5, outputTokens: 7 }, Date.UTC(2027, 1, 2));
     await stub.usage(principal, [{ usage: { inputTokens: 1, outputTokens: 3 }, now: Date.UTC(2027, 1, 2) }]);
     const record = await stub.snapshot();
@@ -95,7 +91,7 @@ describe('Durable Object calls per request', () => {
       // The first carries usage: the origin accepted the key, so from then on its object keeps state.
       usage: i === 0 ? [{ usage: { inputTokens: 10, outputTokens: 20 }, now: t }] : undefined,
     });
-    await runInDurableObject(stubFor(features.principal), async (instance, state) => {
+    await runInDurableObject(principalStub(env, features.principal), async (instance, state) => {
       // A window of 300-500 ms (PERSIST_MS is spread over 75-125% of it).
       (instance as unknown as { env: Cloudflare.Env }).env = { ...env, PERSIST_MS: '400' };
       const stored = async () => (await storedRecord(state))?.total ?? 0;
@@ -143,7 +139,7 @@ describe('Durable Object calls per request', () => {
       usage: i === 0 ? [{ usage: { inputTokens: 10, outputTokens: 2_000 }, now: t }] : undefined,
       ...extra,
     });
-    await runInDurableObject(stubFor(harvest(0).principal), async (instance, state) => {
+    await runInDurableObject(principalStub(env, harvest(0).principal), async (instance, state) => {
       (instance as unknown as { env: Cloudflare.Env }).env = { ...env, PERSIST_MS: '600000', RECORD_FLUSH_MS: '60000' };
       const stored = () => storedRecord(state);
       const flushIn = async () => ((await state.storage.getAlarm()) ?? Number.POSITIVE_INFINITY) - Date.now();
@@ -197,7 +193,7 @@ describe('Durable Object calls per request', () => {
     expect(awaited[firstStop]).toBe(false);
     // Every request reached the object, in batches, and it came to the same stop.
     expect(counts.observe + counts.batched).toBe(24);
-    const record = await stubFor(keyHashOf(engineKeys('test-pepper'), 'sk-mirror-harvest')).snapshot();
+    const record = await principalStub(env, keyHashOf(engineKeys('test-pepper'), 'sk-mirror-harvest')).snapshot();
     expect(record?.total).toBe(24);
     expect(record?.standing?.action).toBe(actions[firstStop]);
   });
@@ -208,7 +204,7 @@ describe('Durable Object calls per request', () => {
     expect(calls.batches).toBeGreaterThan(0); // mirrored from the third request
     expect(calls.observe + calls.batched).toBe(8);
     expect(calls.usage).toBe(0);
-    const record = await stubFor(keyHashOf(engineKeys('test-pepper'), 'sk-mirror-usage')).snapshot();
+    const record = await principalStub(env, keyHashOf(engineKeys('test-pepper'), 'sk-mirror-usage')).snapshot();
     expect(record?.responses).toBe(8);
     expect(record?.outputTokens).toBe(tokens);
     // The copy the isolate decided on, usage applied as answers came, is the object's record exactly,
@@ -234,7 +230,7 @@ describe('Durable Object calls per request', () => {
     await Promise.all(burst.map((b) => b.background));
     expect(calls.observe - observed).toBe(1);
     expect(calls.batched - batched).toBe(4);
-    const record = await stubFor(principal).snapshot();
+    const record = await principalStub(env, principal).snapshot();
     expect(record?.total).toBe(11);
     expect(mirrorOf(principal, Date.now() + MIRROR_TTL_MS + 1_000, 0)?.record).toEqual(record);
   });
@@ -274,7 +270,7 @@ describe('Durable Object calls per request', () => {
     await Promise.all(burst.map((b) => b.background));
     expect(attempts).toBe(1);
     // The burst's answers' usage reached the object anyway (in usage calls: no observe carried it).
-    const record = await stubFor(keyHashOf(engineKeys('test-pepper'), key)).snapshot();
+    const record = await principalStub(env, keyHashOf(engineKeys('test-pepper'), key)).snapshot();
     expect(record?.responses).toBe(10);
     expect(calls.usage).toBeGreaterThan(0);
   });
@@ -304,7 +300,7 @@ describe('Durable Object calls per request', () => {
     };
     const principal = await run('sk-mirror-previous', new TypeError('The RPC receiver does not implement "observeMirrored".'));
     expect(sent.batch).toBeGreaterThan(0);
-    const record = await stubFor(principal).snapshot();
+    const record = await principalStub(env, principal).snapshot();
     expect(record?.total).toBe(8);
     expect(mirrorOf(principal, Date.now(), 0)?.record).toEqual(record);
     // Any other failure may come after the object applied the batch: it is not sent again.
@@ -322,16 +318,16 @@ describe('Durable Object calls per request', () => {
     await send(0, 6);
     expect(calls.batches).toBeGreaterThan(0);
     expect(calls.resyncs).toBe(0);
-    const inSync = async () => expect(mirrorOf(principal, Date.now(), 0)?.record).toEqual(await stubFor(principal).snapshot());
+    const inSync = async () => expect(mirrorOf(principal, Date.now(), 0)?.record).toEqual(await principalStub(env, principal).snapshot());
     // Another isolate observes a request of this key.
     const other = fingerprint(anthropic({ key, prompt: 'Sent through another isolate.' }), { keys: engineKeys('test-pepper') });
-    await stubFor(principal).observe({ features: other, sightings: [], list: null, rulesVersion: 0, now: Date.now() });
+    await principalStub(env, principal).observe({ features: other, sightings: [], list: null, rulesVersion: 0, now: Date.now() });
     await send(6, 8);
     expect(calls.resyncs).toBe(1);
-    expect((await stubFor(principal).snapshot())?.total).toBe(9);
+    expect((await principalStub(env, principal).snapshot())?.total).toBe(9);
     await inSync();
     // An answer's usage arrives in a call of its own.
-    await stubFor(principal).usage(principal, [{ usage: { inputTokens: 5, outputTokens: 777 }, now: Date.now() }]);
+    await principalStub(env, principal).usage(principal, [{ usage: { inputTokens: 5, outputTokens: 777 }, now: Date.now() }]);
     await send(8, 10);
     expect(calls.resyncs).toBe(2);
     await inSync();

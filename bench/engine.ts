@@ -142,7 +142,8 @@ const LOOP_RUNS = 3;
  * runs (esbuild bundle, node), in a fresh process each run so memos and the JIT start cold, and
  * timed without start-up or I/O (the CLI row below adds both).
  */
-export function replayBench(): Row & { records: number; perSecond: number; lines: string[] } {
+/** The simulated day's traffic log (seeded: the same lines on every run), one JSON record a line. */
+export function simulatedDay(): string[] {
   const p = structuredClone(params) as unknown as SimParams;
   p.days = 1;
   const lines: string[] = [];
@@ -154,24 +155,31 @@ export function replayBench(): Row & { records: number; perSecond: number; lines
       onRecord: (line) => lines.push(line),
     },
   );
+  return lines;
+}
+
+/** `bench/<script>.ts` bundled by esbuild as `npm run replay` bundles the CLI, into `dir`; returns the bundle's path. */
+export function bundleScript(script: string, dir: string): string {
+  const bundle = join(dir, `${script}.mjs`);
+  const args = [
+    'esbuild',
+    resolve(import.meta.dirname, `${script}.ts`),
+    '--bundle',
+    '--platform=node',
+    '--format=esm',
+    '--log-level=warning',
+  ];
+  const build = spawnSync('npx', [...args, `--outfile=${bundle}`], { stdio: 'inherit' });
+  if (build.status !== 0) throw new Error(`bench: could not bundle bench/${script}.ts`);
+  return bundle;
+}
+
+export function replayBench(): Row & { records: number; perSecond: number; lines: string[] } {
+  const lines = simulatedDay();
   const dir = mkdtempSync(join(tmpdir(), 'dg-bench-'));
   const log = join(dir, 'traffic.jsonl');
   writeFileSync(log, `${lines.join('\n')}\n`);
-  const bundle = join(dir, 'replay-loop.mjs');
-  const build = spawnSync(
-    'npx',
-    [
-      'esbuild',
-      resolve(import.meta.dirname, 'replay-loop.ts'),
-      '--bundle',
-      '--platform=node',
-      '--format=esm',
-      '--log-level=warning',
-      `--outfile=${bundle}`,
-    ],
-    { stdio: 'inherit' },
-  );
-  if (build.status !== 0) throw new Error('bench: could not bundle bench/replay-loop.ts');
+  const bundle = bundleScript('replay-loop', dir);
   const rates: number[] = [];
   const laterRates: number[] = [];
   for (let i = 0; i < LOOP_RUNS; i++) {

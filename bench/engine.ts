@@ -137,11 +137,6 @@ export function memoryBench(): Row[] {
 /** Child runs of the bundled replay loop: the median of three is reported, with the range. */
 const LOOP_RUNS = 3;
 
-/**
- * Replay throughput: a simulated day's log, decided record by record by the code `npm run replay`
- * runs (esbuild bundle, node), in a fresh process each run so memos and the JIT start cold, and
- * timed without start-up or I/O (the CLI row below adds both).
- */
 /** The simulated day's traffic log (seeded: the same lines on every run), one JSON record a line. */
 export function simulatedDay(): string[] {
   const p = structuredClone(params) as unknown as SimParams;
@@ -174,6 +169,11 @@ export function bundleScript(script: string, dir: string): string {
   return bundle;
 }
 
+/**
+ * Replay throughput: a simulated day's log, decided record by record by the code `npm run replay`
+ * runs (esbuild bundle, node), in a fresh process each run so memos and the JIT start cold, and
+ * timed without start-up or I/O (the CLI row below adds both).
+ */
 export function replayBench(): Row & { records: number; perSecond: number; lines: string[] } {
   const lines = simulatedDay();
   const dir = mkdtempSync(join(tmpdir(), 'dg-bench-'));

@@ -1,7 +1,8 @@
 /**
- * Replay passes for the instruction count (`bench/instructions.ts`): the first `--records` lines of a
- * log through `replayLine`, `passes` times, each pass with a new engine and a new pepper, so its memos
+ * Replay passes for the instruction count (`bench/instructions.ts`): the first RECORDS lines of a
+ * log through `replayLine`, PASSES times, each pass with a new engine and a new pepper, so its memos
  * start cold while the JIT is warm after the first. Prints `{ passes, records, bytes }`.
+ * Usage: `node replay-passes.mjs LOG.jsonl PASSES RECORDS`.
  */
 import { readFileSync } from 'node:fs';
 import { nodeByteLength } from '../src/cli/byte-length';

@@ -4,18 +4,16 @@
  * start cold while the JIT is warm after the first. Prints `{ passes, records, bytes }`.
  * Usage: `node replay-passes.mjs LOG.jsonl PASSES RECORDS`.
  */
-import { readFileSync } from 'node:fs';
 import { nodeByteLength } from '../src/cli/byte-length';
 import { engineKeys } from '../src/engine/fingerprint';
 import { MemoryEngine } from '../src/engine/memory-state';
 import { replayLine } from '../src/engine/record';
 import { defaultRules } from '../src/engine/rules/defaults';
+import { logLines } from './log-lines';
 
 const [path, passesArg, recordsArg] = process.argv.slice(2);
 if (!path) throw new Error('usage: node replay-passes.mjs LOG.jsonl PASSES RECORDS');
-const lines = readFileSync(path, 'utf8')
-  .split('\n')
-  .slice(0, Number(recordsArg ?? 20_000));
+const lines = logLines(path, Number(recordsArg ?? 20_000));
 const passes = Number(passesArg ?? 1);
 let bytes = 0; // what the decisions came to, so no pass can be optimised away
 for (let p = 0; p < passes; p++) {

@@ -76,6 +76,11 @@ export const principals = sqliteTable(
     reasons: text('reasons').notNull(),
     /** When the principal was first stopped (block/challenge/throttle), for the ban feed's cursor. */
     stoppedAt: integer('stopped_at'),
+    /**
+     * The number of the last flush of this principal's object that landed: a restarted object adds the
+     * decisions it finds stored only if their flush did not (src/state/recorder.ts). Null before any.
+     */
+    flushSeq: integer('flush_seq'),
   },
   (t) => [index('principals_stopped_at').on(t.stoppedAt), index('principals_last_seen').on(t.lastSeen)],
 );

@@ -40,7 +40,7 @@ export function countUnverified(db: D1Database, d: Decision, now: number): Promi
   lastFlush = now;
   const taken = buckets;
   buckets = new Map();
-  flushing = flushPrincipal(db, UNVERIFIED, null, [...taken.values()])
+  flushing = flushPrincipal(db, UNVERIFIED, { summary: null, buckets: [...taken.values()] })
     .then((rows) => countRows('d1Rows', rows))
     .catch((err: unknown) => {
       // D1 unavailable: keep the counts for the next flush (bounded by MAX_BUCKETS).

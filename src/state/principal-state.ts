@@ -19,7 +19,7 @@ import { countRows } from '../isolate-stats';
 import { sendStopAlert } from './alert';
 import { applyRequest, type MirrorSync, type ObserveInput, type ObserveOutput, redeem } from './principal-step';
 import { type Pending, PrincipalStorage } from './principal-storage';
-import { flushPrincipal, putBack } from './recorder';
+import { carryOver, flushLanded, flushPrincipal, pendingBuckets, putBack, takeFlush } from './recorder';
 import { rulesForVersion } from './rules-cache';
 import { WriteBehind } from './write-behind';
 
@@ -102,7 +102,7 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
    * a busy key costs fewer D1 writes.
    */
   private async flushLater(p: Pending): Promise<void> {
-    const buckets = Object.values(p.buckets);
+    const buckets = pendingBuckets(p);
     if (p.summary === null && buckets.length === 0) return;
     const { recordFlushMs } = readConfig(this.env);
     const stopped = buckets.some((b) => isStop(b.wouldAction));
@@ -118,7 +118,7 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
 
   private async pendingState(): Promise<Pending> {
     const { pending } = await this.storage.read();
-    this.pending ??= pending ?? { buckets: {}, summary: null, failures: 0, stoppedAt: null };
+    this.pending ??= pending ? carryOver(pending) : { buckets: {}, summary: null, failures: 0, stoppedAt: null };
     return this.pending;
   }
 
@@ -249,30 +249,32 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
 
   override async alarm(): Promise<void> {
     const p = await this.pendingState();
-    const { summary, buckets } = p;
-    if (!summary && Object.keys(buckets).length === 0) return this.alertIfStopped(p);
+    if (!p.summary && pendingBuckets(p).length === 0) return this.alertIfStopped(p);
     // Take what is pending now; requests arriving during the flush start new buckets.
-    p.summary = null;
-    p.buckets = {};
+    const taken = takeFlush(p);
     let flushed = false;
     try {
-      const id = summary?.id ?? (await this.snapshot())?.id;
-      if (id) countRows('d1Rows', await flushPrincipal(this.env.DB, id, summary, Object.values(buckets)));
+      const id = taken.summary?.id ?? (await this.snapshot())?.id;
+      if (id) {
+        const batch = { summary: taken.summary, buckets: Object.values(taken.buckets), carried: taken.carried, seq: taken.seq };
+        countRows('d1Rows', await flushPrincipal(this.env.DB, id, batch));
+      }
       flushed = true;
-      p.failures = 0;
-      if (summary?.stoppedAt && !p.alerted) p.alert = summary;
+      flushLanded(p, taken);
+      if (taken.summary?.stoppedAt && !p.alerted) p.alert = taken.summary;
       await this.putPending(p);
       // Decisions of requests that came in during the flush: their own write was this one.
       await this.flushLater(p);
       await this.alertIfStopped(p);
     } catch (err) {
       // D1 failed: put everything back and try again later (D1 briefly unavailable loses nothing). A
-      // failure after the flush landed keeps its decisions out: flushed again, they would count twice.
-      if (!flushed) putBack(p, summary, buckets);
+      // failure after the flush landed keeps its decisions out: flushed again, they would count twice
+      // (and should this object restart before it stores that, the flush's number keeps them out).
+      if (!flushed) putBack(p, taken);
       await this.putPending(p);
       await this.ctx.storage.setAlarm(Date.now() + Math.min(MAX_BACKOFF_MS, readConfig(this.env).recordFlushMs * 2 ** p.failures));
       const event = flushed ? 'write_after_flush_failed' : 'd1_flush_failed';
-      console.error(JSON.stringify({ event, principal: summary?.id, failures: p.failures, message: String(err) }));
+      console.error(JSON.stringify({ event, principal: taken.summary?.id, failures: p.failures, message: String(err) }));
     }
   }
 

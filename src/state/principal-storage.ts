@@ -8,11 +8,23 @@ import type { PrincipalRecord } from '../engine/state/principal';
 import { countRows } from '../isolate-stats';
 import type { DecisionBucket, PrincipalSummary } from './recorder';
 
+/**
+ * Decisions a restarted object found stored, with the number of the flush they were stored for: that
+ * flush may have landed in D1 before the object could store that it had (src/state/recorder.ts).
+ */
+export interface CarriedFlush {
+  seq: number;
+  buckets: Record<string, DecisionBucket>;
+}
+
 /** Decisions and the summary waiting for the D1 flush, and the flush's and the alert's own state. */
 export interface Pending {
   buckets: Record<string, DecisionBucket>;
   summary: PrincipalSummary | null;
   failures: number;
+  /** The number of this object's next D1 flush (absent before stop 21: 0). */
+  flushSeq?: number;
+  carried?: CarriedFlush[];
   /** When this principal was first stopped: kept across flushes for the ban feed's cursor. */
   stoppedAt: number | null;
   /** The stop alert not yet accepted by ALERT_WEBHOOK_URL, and whether one was ever sent. */

@@ -1,10 +1,10 @@
 /** Durable records in D1 (drizzle): aggregated decisions and principal summaries, written in batches. */
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { database } from '../db/client';
 import { decisionsHourly, principals } from '../db/schema';
 import type { FeatureMap } from '../engine/signals';
 import type { Action } from '../engine/types';
-import type { Pending } from './principal-storage';
+import type { CarriedFlush, Pending } from './principal-storage';
 
 export interface DecisionBucket {
   hour: number;
@@ -52,13 +52,56 @@ export function mergeBuckets(older: DecisionBucket, newer: DecisionBucket): Deci
 }
 
 /** A failed flush's summary and decisions, back among the pending ones (merged with what came in meanwhile). */
-export function putBack(p: Pending, summary: PrincipalSummary | null, buckets: Record<string, DecisionBucket>): void {
-  p.summary ??= summary;
-  for (const [k, b] of Object.entries(buckets)) {
+export function putBack(p: Pending, taken: TakenFlush): void {
+  p.summary ??= taken.summary;
+  for (const [k, b] of Object.entries(taken.buckets)) {
     const newer = p.buckets[k];
     p.buckets[k] = newer ? mergeBuckets(b, newer) : b;
   }
+  if (taken.carried.length > 0) p.carried = [...taken.carried, ...(p.carried ?? [])];
   p.failures++;
+}
+
+/** Every bucket waiting for D1, carried ones included. */
+export function pendingBuckets(p: Pending): DecisionBucket[] {
+  const buckets = Object.values(p.buckets);
+  for (const c of p.carried ?? []) buckets.push(...Object.values(c.buckets));
+  return buckets;
+}
+
+/** What the alarm takes out of pending for one flush. */
+export interface TakenFlush {
+  summary: PrincipalSummary | null;
+  buckets: Record<string, DecisionBucket>;
+  carried: CarriedFlush[];
+  seq: number;
+}
+
+/** Take everything pending for a flush; what comes in during it starts new buckets. */
+export function takeFlush(p: Pending): TakenFlush {
+  const taken = { summary: p.summary, buckets: p.buckets, carried: p.carried ?? [], seq: p.flushSeq ?? 0 };
+  p.summary = null;
+  p.buckets = {};
+  p.carried = [];
+  return taken;
+}
+
+/** After a flush landed: the next one has the next number. */
+export function flushLanded(p: Pending, taken: TakenFlush): void {
+  p.flushSeq = taken.seq + 1;
+  p.failures = 0;
+}
+
+/**
+ * Pending decisions as a restarted object reads them from storage. Its last flush may have landed in
+ * D1 while the write that followed it (storing that they were flushed) failed; flushed again, they would
+ * count twice. So stored decisions are carried with the number of the flush they were stored for, and
+ * the next flush adds them only if the principal's row does not show that flush (its `flush_seq`).
+ */
+export function carryOver(stored: Pending): Pending {
+  if (Object.keys(stored.buckets).length === 0) return stored;
+  const seq = stored.flushSeq ?? 0;
+  return { ...stored, buckets: {}, carried: [...(stored.carried ?? []), { seq, buckets: stored.buckets }], flushSeq: seq + 1 };
 }
 
 function topReasons(reasons: Record<string, number>): string {
@@ -70,18 +113,31 @@ function topReasons(reasons: Record<string, number>): string {
   );
 }
 
+export interface FlushBatch {
+  summary: PrincipalSummary | null;
+  buckets: DecisionBucket[];
+  /** Decisions a restarted object found stored (see `carryOver`). */
+  carried?: CarriedFlush[];
+  /** The flush's number, stored as the principal's `flush_seq` (the isolates' `unverified` aggregate has none). */
+  seq?: number;
+}
+
 /**
- * One D1 batch: every pending bucket added to its row, and the principal's summary (if any) replaced.
+ * One D1 batch (one transaction): every pending bucket added to its row, each carried bucket only if
+ * its flush has not landed, then the principal's summary (if any) replaced and the flush's number set,
+ * last, so the carried buckets' condition reads the number as it was before this batch. A carried
+ * bucket's flush that landed wrote its row, so the condition sits on the conflict update.
  * Returns the rows it wrote (one per statement).
  */
-export async function flushPrincipal(
-  d1: D1Database,
-  principal: string,
-  summary: PrincipalSummary | null,
-  buckets: DecisionBucket[],
-): Promise<number> {
+export async function flushPrincipal(d1: D1Database, principal: string, batch: FlushBatch): Promise<number> {
   const db = database(d1);
   const statements = [];
+  for (const carried of batch.carried ?? []) {
+    const notLanded = sql`not exists (select 1 from ${principals} where ${principals.id} = ${principal} and ${principals.flushSeq} >= ${carried.seq})`;
+    for (const b of Object.values(carried.buckets)) statements.push(bucketUpsert(db, principal, b, notLanded));
+  }
+  for (const b of batch.buckets) statements.push(bucketUpsert(db, principal, b));
+  const { summary, seq } = batch;
   if (summary) {
     const kind = summary.id.startsWith('o_') ? 'org' : summary.id.startsWith('u_') ? 'user' : 'key';
     const row = {
@@ -96,6 +152,7 @@ export async function flushPrincipal(
       actionUntil: summary.actionUntil,
       reasons: JSON.stringify(summary.reasons),
       stoppedAt: summary.stoppedAt,
+      ...(seq === undefined ? {} : { flushSeq: seq }),
     };
     statements.push(
       db
@@ -103,43 +160,48 @@ export async function flushPrincipal(
         .values(row)
         .onConflictDoUpdate({ target: principals.id, set: { ...row, id: undefined } }),
     );
-  }
-  for (const b of buckets) {
-    statements.push(
-      db
-        .insert(decisionsHourly)
-        .values({
-          principal,
-          hour: b.hour,
-          action: b.action,
-          wouldAction: b.wouldAction,
-          rulesVersion: b.rulesVersion,
-          count: b.count,
-          maxScore: b.maxScore,
-          topReasons: topReasons(b.reasons),
-          lastTs: b.lastTs,
-          features: b.sample ? JSON.stringify(b.sample) : null,
-        })
-        .onConflictDoUpdate({
-          target: [
-            decisionsHourly.principal,
-            decisionsHourly.hour,
-            decisionsHourly.action,
-            decisionsHourly.wouldAction,
-            decisionsHourly.rulesVersion,
-          ],
-          set: {
-            count: sql`${decisionsHourly.count} + excluded.count`,
-            maxScore: sql`max(${decisionsHourly.maxScore}, excluded.max_score)`,
-            topReasons: sql`excluded.top_reasons`,
-            lastTs: sql`max(${decisionsHourly.lastTs}, excluded.last_ts)`,
-            // The sample of the higher-scoring flush wins (ties: the newer one).
-            features: sql`case when excluded.max_score >= ${decisionsHourly.maxScore} then coalesce(excluded.features, ${decisionsHourly.features}) else coalesce(${decisionsHourly.features}, excluded.features) end`,
-          },
-        }),
-    );
+  } else if (seq !== undefined && statements.length > 0) {
+    statements.push(db.update(principals).set({ flushSeq: seq }).where(sql`${principals.id} = ${principal}`));
   }
   if (statements.length === 0) return 0;
   await db.batch(statements as unknown as [(typeof statements)[0], ...typeof statements]);
   return statements.length;
+}
+
+type Db = ReturnType<typeof database>;
+
+/** A bucket added to its row; with `condition`, only where it holds (a new row is always inserted). */
+function bucketUpsert(db: Db, principal: string, b: DecisionBucket, condition?: SQL) {
+  return db
+    .insert(decisionsHourly)
+    .values({
+      principal,
+      hour: b.hour,
+      action: b.action,
+      wouldAction: b.wouldAction,
+      rulesVersion: b.rulesVersion,
+      count: b.count,
+      maxScore: b.maxScore,
+      topReasons: topReasons(b.reasons),
+      lastTs: b.lastTs,
+      features: b.sample ? JSON.stringify(b.sample) : null,
+    })
+    .onConflictDoUpdate({
+      target: [
+        decisionsHourly.principal,
+        decisionsHourly.hour,
+        decisionsHourly.action,
+        decisionsHourly.wouldAction,
+        decisionsHourly.rulesVersion,
+      ],
+      set: {
+        count: sql`${decisionsHourly.count} + excluded.count`,
+        maxScore: sql`max(${decisionsHourly.maxScore}, excluded.max_score)`,
+        topReasons: sql`excluded.top_reasons`,
+        lastTs: sql`max(${decisionsHourly.lastTs}, excluded.last_ts)`,
+        // The sample of the higher-scoring flush wins (ties: the newer one).
+        features: sql`case when excluded.max_score >= ${decisionsHourly.maxScore} then coalesce(excluded.features, ${decisionsHourly.features}) else coalesce(${decisionsHourly.features}, excluded.features) end`,
+      },
+      ...(condition ? { setWhere: condition } : {}),
+    });
 }

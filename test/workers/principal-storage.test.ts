@@ -1,7 +1,8 @@
 /**
  * A principal's object stores its record and its pending decisions as one value (one row a write),
- * takes over what an object of the previous layout stored under two keys, and lets the write after a
- * D1 flush stand for a write that was waiting for its window.
+ * takes over what an object of the previous layout stored under two keys, lets the write after a D1
+ * flush stand for a write that was waiting for its window, and counts each decision in D1 once, across
+ * failed writes and restarts.
  */
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { engineKeys, fingerprint } from '../../src/engine/fingerprint';
 import { newPrincipal, type PrincipalRecord } from '../../src/engine/state/principal';
 import { principalStub } from '../../src/guard/principal-calls';
 import { stateCalls } from '../../src/isolate-stats';
-import type { PrincipalState } from '../../src/state/principal-state';
+import { PrincipalState } from '../../src/state/principal-state';
 import type { ObserveInput } from '../../src/state/principal-step';
 import { type Pending, STATE_KEY, type StoredPrincipal } from '../../src/state/principal-storage';
 import { anthropic } from './engine/requests';
@@ -28,6 +29,14 @@ function input(key: string, i: number): ObserveInput {
     // The origin accepted the key: from then on its object keeps state.
     usage: [{ usage: { inputTokens: 10, outputTokens: 30 }, now: T0 }],
   };
+}
+
+/** Decisions of this principal counted in D1. */
+async function dbCount(principal: string): Promise<number> {
+  const row = await env.DB.prepare('SELECT sum(count) AS n FROM decisions_hourly WHERE principal = ?')
+    .bind(principal)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
 }
 
 /** The object's stored keys and its one stored value. */
@@ -136,6 +145,58 @@ describe('principal storage', () => {
         .first<{ n: number }>();
       expect(row?.n).toBe(1);
       expect(await state.storage.getAlarm()).not.toBeNull();
+    });
+  });
+
+  it('counts flushed decisions once when the object restarts before it could store that they were flushed', async () => {
+    const first = input('sk-flush-fail-restart', 9);
+    const principal = first.features.principal;
+    const stub = principalStub(env, principal);
+    await runInDurableObject(stub, async (instance, state) => {
+      await instance.observe(first);
+      // The D1 batch lands; every write of the object after it fails, until it restarts.
+      const storage = (instance as unknown as { storage: { write: () => Promise<void> } }).storage;
+      storage.write = async () => {
+        throw new Error('storage write failed');
+      };
+      // (the alarm fails as a whole: the runtime would retry it)
+      await expect(instance.alarm()).rejects.toThrow('storage write failed');
+      expect(await dbCount(principal)).toBe(1);
+      // Storage still holds the flushed decision as pending.
+      expect(Object.values((await state.storage.get<StoredPrincipal>(STATE_KEY))?.pending?.buckets ?? {})).toHaveLength(1);
+
+      // A new instance over the same storage: the object as it restarts.
+      const restarted = new PrincipalState(state, env);
+      await restarted.alarm();
+      expect(await dbCount(principal)).toBe(1);
+      // A decision after the restart is counted, and what was carried is gone from storage.
+      await restarted.observe(input('sk-flush-fail-restart', 10));
+      await restarted.alarm();
+      expect(await dbCount(principal)).toBe(2);
+      const pending = (await state.storage.get<StoredPrincipal>(STATE_KEY))?.pending;
+      expect(pending?.buckets).toEqual({});
+      expect(pending?.carried).toEqual([]);
+    });
+  });
+
+  it('flushes the decisions a restarted object finds stored when their flush did not land', async () => {
+    const first = input('sk-restart-unflushed', 11);
+    const principal = first.features.principal;
+    const stub = principalStub(env, principal);
+    await runInDurableObject(stub, async (instance, state) => {
+      await instance.observe(first);
+      await instance.observe(input('sk-restart-unflushed', 12));
+      // Restarted before its alarm: nothing of it is in D1 yet.
+      const restarted = new PrincipalState(state, env);
+      await restarted.observe(input('sk-restart-unflushed', 13));
+      await restarted.alarm();
+      expect(await dbCount(principal)).toBe(3);
+      const row = await env.DB.prepare('SELECT requests, flush_seq AS seq FROM principals WHERE id = ?')
+        .bind(principal)
+        .first<{ requests: number; seq: number }>();
+      expect(row?.requests).toBe(3);
+      // The stored decisions were carried as flush 0, the restarted object's flush is number 1.
+      expect(row?.seq).toBe(1);
     });
   });
 

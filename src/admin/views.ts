@@ -82,7 +82,7 @@ export function viewRoutes(): Hono<Env> {
     const score = sample ? scoreRules(rules, sample) : null;
     return c.json({
       id: id.data,
-      summary: row ? { ...row, reasons: parseJson<string[]>(row.reasons, []) } : null,
+      summary: row ? summaryOf(row) : null,
       counters: record
         ? {
             total: record.total,
@@ -217,6 +217,12 @@ export function viewRoutes(): Hono<Env> {
 }
 
 /** `<ms>:<principal>` from a previous page, or a bare time (everything stopped after it). */
+/** A principal's D1 row as the API shows it: reasons parsed; the flush bookkeeping (`flush_seq`) left out. */
+function summaryOf(row: typeof principals.$inferSelect) {
+  const { flushSeq: _bookkeeping, ...summary } = row;
+  return { ...summary, reasons: parseJson<string[]>(row.reasons, []) };
+}
+
 function parseCursor(since: string | undefined): { ts: number; id: string } | null {
   if (since === undefined || since === '') return { ts: 0, id: '' };
   const m = /^(\d+):([a-z]+_[0-9a-f]+)$/.exec(since);

@@ -86,12 +86,16 @@ describe('GET /admin/decisions', () => {
 describe('GET /admin/principals/:id', () => {
   it('shows counters, the current action and the score by rule', async () => {
     const p = await json<{
+      summary: Record<string, unknown> | null;
       counters: { total: number; last_hour: number };
       action: { action: string; reasons: string[] };
       standing_points: Record<string, number>;
       score: { by_rule: Array<{ rule: string; points: number; enforced: boolean }>; would_points: number };
     }>(admin(`/principals/${idOf('sk-views-harvest')}`));
     expect(p.counters.total).toBe(10);
+    // The D1 summary (flushed before these tests), without the flush bookkeeping.
+    expect(p.summary?.requests).toBeGreaterThan(0);
+    expect(p.summary).not.toHaveProperty('flushSeq');
     expect(['block', 'challenge', 'throttle']).toContain(p.action.action);
     expect(Object.keys(p.standing_points).length).toBeGreaterThan(0);
     expect(p.score.by_rule.some((r) => r.rule.startsWith('cot.') && r.points > 0 && r.enforced)).toBe(true);

@@ -1,5 +1,5 @@
 /** Durable records in D1 (drizzle): aggregated decisions and principal summaries, written in batches. */
-import { type SQL, sql } from 'drizzle-orm';
+import { eq, type SQL, sql } from 'drizzle-orm';
 import { database } from '../db/client';
 import { decisionsHourly, principals } from '../db/schema';
 import type { FeatureMap } from '../engine/signals';
@@ -161,7 +161,7 @@ export async function flushPrincipal(d1: D1Database, principal: string, batch: F
         .onConflictDoUpdate({ target: principals.id, set: { ...row, id: undefined } }),
     );
   } else if (seq !== undefined && statements.length > 0) {
-    statements.push(db.update(principals).set({ flushSeq: seq }).where(sql`${principals.id} = ${principal}`));
+    statements.push(db.update(principals).set({ flushSeq: seq }).where(eq(principals.id, principal)));
   }
   if (statements.length === 0) return 0;
   await db.batch(statements as unknown as [(typeof statements)[0], ...typeof statements]);

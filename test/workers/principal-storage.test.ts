@@ -13,6 +13,7 @@ import { stateCalls } from '../../src/isolate-stats';
 import { PrincipalState } from '../../src/state/principal-state';
 import type { ObserveInput } from '../../src/state/principal-step';
 import { type Pending, STATE_KEY, type StoredPrincipal } from '../../src/state/principal-storage';
+import { flushPrincipal } from '../../src/state/recorder';
 import { anthropic } from './engine/requests';
 import { storedRecord } from './helpers';
 
@@ -198,6 +199,30 @@ describe('principal storage', () => {
       // The stored decisions were carried as flush 0, the restarted object's flush is number 1.
       expect(row?.seq).toBe(1);
     });
+  });
+
+  it("sets the flush's number on the principal's row even when a flush carries no summary", async () => {
+    const first = input('sk-flush-no-summary', 14);
+    const principal = first.features.principal;
+    const stub = principalStub(env, principal);
+    await stub.observe(first);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const bucket = {
+      hour: T0,
+      action: 'allow' as const,
+      wouldAction: 'allow' as const,
+      rulesVersion: 0,
+      count: 2,
+      maxScore: 0,
+      reasons: {},
+      lastTs: T0,
+    };
+    await flushPrincipal(env.DB, principal, { summary: null, buckets: [bucket], seq: 7 });
+    // Carried as flush 7, the same bucket is not added again.
+    await flushPrincipal(env.DB, principal, { summary: null, buckets: [], carried: [{ seq: 7, buckets: { b: bucket } }], seq: 8 });
+    const row = await env.DB.prepare('SELECT flush_seq AS seq FROM principals WHERE id = ?').bind(principal).first<{ seq: number }>();
+    expect(row?.seq).toBe(8);
+    expect(await dbCount(principal)).toBe(3);
   });
 
   it('sets the alarm again for the decisions of requests that come in during a D1 flush', async () => {

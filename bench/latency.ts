@@ -14,6 +14,7 @@ import autocannon from 'autocannon';
 import { loadCorpus } from '../eval/corpus';
 import { startGuard } from '../test/node/helpers/guard';
 import { startOrigin } from '../test/node/helpers/origin';
+import { interleaved } from './interleaved';
 import { ADMIN_TOKEN, type CallsByKind, callsBetween, perRequest, stateCalls, totalCalls } from './isolate-counters';
 import { quantile } from './stats';
 import { cpuMs, workerdPids } from './workerd-cpu';
@@ -123,12 +124,12 @@ async function unloadedPaired(urls: readonly [string, string], reqs: AppRequests
 
 /** Keep `connections` busy with these requests for `seconds`. */
 export function run(url: string, reqs: AppRequests, connections: number, seconds: number): Promise<autocannon.Result> {
-  return cannon({ url, connections, duration: seconds, requests: reqs });
+  return cannon({ url, connections, duration: seconds, requests: interleaved(reqs) });
 }
 
 /** Send each request of the list `passes` times, `connections` at a time. */
 function warm(url: string, reqs: AppRequests, connections: number, passes: number): Promise<autocannon.Result> {
-  return cannon({ url, connections, amount: reqs.length * passes, requests: reqs });
+  return cannon({ url, connections, amount: reqs.length * passes, requests: interleaved(reqs) });
 }
 
 function cannon(options: autocannon.Options): Promise<autocannon.Result> {

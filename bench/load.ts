@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import autocannon from 'autocannon';
 import { startGuard } from '../test/node/helpers/guard';
 import { startOrigin } from '../test/node/helpers/origin';
+import { interleaved } from './interleaved';
 
 export interface PhaseResult {
   phase: 'spread' | 'hot';
@@ -87,7 +88,7 @@ async function phase(url: string, kind: PhaseResult['phase'], seconds: number, c
   })();
   const sampler = setInterval(() => rss.push(workerdRssMiB()), 1000);
   const r = await new Promise<autocannon.Result>((resolve, reject) =>
-    autocannon({ url, connections, duration: seconds, requests: reqs }, (err, res) => (err ? reject(err) : resolve(res))),
+    autocannon({ url, connections, duration: seconds, requests: interleaved(reqs) }, (err, res) => (err ? reject(err) : resolve(res))),
   );
   clearInterval(sampler);
   probing = false;

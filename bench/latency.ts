@@ -128,7 +128,7 @@ export function run(url: string, reqs: AppRequests, connections: number, seconds
 }
 
 /** Send each request of the list `passes` times, `connections` at a time. */
-function warm(url: string, reqs: AppRequests, connections: number, passes: number): Promise<autocannon.Result> {
+export function warm(url: string, reqs: AppRequests, connections: number, passes: number): Promise<autocannon.Result> {
   return cannon({ url, connections, amount: reqs.length * passes, requests: interleaved(reqs) });
 }
 
@@ -144,7 +144,7 @@ function cannon(options: autocannon.Options): Promise<autocannon.Result> {
  * waits for its object. Six seconds of warm-up (until stop 20) reached that in a fast sitting and not in a
  * slow one, where the first round measured the keys' first requests.
  */
-const WARM_PASSES = 5;
+export const WARM_PASSES = 5;
 
 export async function latencyBench(
   options = { keys: 300, connections: 8, seconds: 8, warmPasses: WARM_PASSES, rounds: 5 },

@@ -12,7 +12,7 @@ import { startGuard } from '../test/node/helpers/guard';
 import { startOrigin } from '../test/node/helpers/origin';
 import { numberOption, option } from './args';
 import { ADMIN_TOKEN, perRequest, type StateCalls, stateCalls } from './isolate-counters';
-import { appRequests, run } from './latency';
+import { appRequests, run, WARM_PASSES, warm } from './latency';
 import { cpuMs, workerdPids } from './workerd-cpu';
 
 const dirs = { A: resolve(option('--a') ?? '.'), B: resolve(option('--b') ?? '.') };
@@ -30,7 +30,7 @@ async function start(dir: string, taken: number[]) {
   process.chdir(dir); // wrangler.toml, src and the migrations of that checkout
   try {
     const guard = await startGuard({ ORIGIN_URL: origin.url, GUARD_MODE: 'shadow', STATE_TIMEOUT_MS: '50', ADMIN_TOKEN });
-    await run(guard.url, reqs, connections, 6);
+    await warm(guard.url, reqs, connections, WARM_PASSES);
     return { guard, pids: workerdPids().filter((p) => !before.has(p) && !taken.includes(p)) };
   } finally {
     process.chdir(home);
@@ -39,6 +39,9 @@ async function start(dir: string, taken: number[]) {
 
 const a = await start(dirs.A, []);
 const b = await start(dirs.B, a.pids);
+// A sat idle while B warmed up, long enough for its keys' mirrors to lapse (10 s): one more pass for
+// both, at once, so neither starts the rounds with its keys' requests waiting for their objects.
+await Promise.all([warm(a.guard.url, reqs, connections, 1), warm(b.guard.url, reqs, connections, 1)]);
 try {
   console.log(`A: ${dirs.A}\nB: ${dirs.B}\n${rounds} rounds of ${seconds} s, ${connections} connections each, at the same time`);
   const us: Array<[number, number]> = [];

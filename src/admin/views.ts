@@ -216,13 +216,13 @@ export function viewRoutes(): Hono<Env> {
   return app;
 }
 
-/** `<ms>:<principal>` from a previous page, or a bare time (everything stopped after it). */
 /** A principal's D1 row as the API shows it: reasons parsed; the flush bookkeeping (`flush_seq`) left out. */
 function summaryOf(row: typeof principals.$inferSelect) {
   const { flushSeq: _bookkeeping, ...summary } = row;
   return { ...summary, reasons: parseJson<string[]>(row.reasons, []) };
 }
 
+/** `<ms>:<principal>` from a previous page, or a bare time (everything stopped after it). */
 function parseCursor(since: string | undefined): { ts: number; id: string } | null {
   if (since === undefined || since === '') return { ts: 0, id: '' };
   const m = /^(\d+):([a-z]+_[0-9a-f]+)$/.exec(since);

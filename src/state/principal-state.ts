@@ -255,10 +255,7 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
     let flushed = false;
     try {
       const id = taken.summary?.id ?? (await this.snapshot())?.id;
-      if (id) {
-        const batch = { summary: taken.summary, buckets: Object.values(taken.buckets), carried: taken.carried, seq: taken.seq };
-        countRows('d1Rows', await flushPrincipal(this.env.DB, id, batch));
-      }
+      if (id) countRows('d1Rows', await flushPrincipal(this.env.DB, id, { ...taken, buckets: Object.values(taken.buckets) }));
       flushed = true;
       flushLanded(p, taken);
       if (taken.summary?.stoppedAt && !p.alerted) p.alert = taken.summary;

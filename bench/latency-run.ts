@@ -2,7 +2,8 @@
 import { latencyBench } from './latency';
 import { printAdded, printCallsByPhase, printLatency } from './latency-table';
 
-const rows = await latencyBench();
-printLatency(rows);
-printCallsByPhase(rows);
-printAdded(rows);
+const result = await latencyBench();
+console.log(`guards' local state in ${result.stateRoot}`);
+printLatency(result.rows);
+printCallsByPhase(result.rows);
+printAdded(result);

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { engineBench, memoryBench, type Row, replayBench, replayCliBench } from './engine';
-import { type LatencyRow, latencyBench } from './latency';
+import { type LatencyResult, latencyBench } from './latency';
 import { addedByGuard, printAdded, printCallsByPhase, printLatency } from './latency-table';
 
 const { lines, ...replay } = replayBench();
@@ -17,12 +17,12 @@ console.log(`${'measure'.padEnd(44)}${'median'.padStart(12)}${'p99'.padStart(10)
 for (const r of rows)
   console.log(`${r.name.padEnd(44)}${fmt(r.median).padStart(12)}${fmt(r.p99).padStart(10)}  ${r.unit}${r.extra ? `   (${r.extra})` : ''}`);
 
-let latency: LatencyRow[] | null = null;
+let latency: LatencyResult | null = null;
 if (!process.argv.includes('--engine-only')) {
-  console.log('\nadded latency (loopback, local workerd; GUARD_MODE=off vs shadow, alternating rounds)');
   latency = await latencyBench();
-  printLatency(latency);
-  printCallsByPhase(latency);
+  console.log(`\nadded latency (loopback, local workerd, state in ${latency.stateRoot}; GUARD_MODE=off vs shadow, alternating rounds)`);
+  printLatency(latency.rows);
+  printCallsByPhase(latency.rows);
   printAdded(latency);
 }
 writeFileSync(

@@ -8,9 +8,9 @@
  * together, they share it second by second, so a difference of a few percent shows.
  */
 import { resolve } from 'node:path';
-import { startGuard } from '../test/node/helpers/guard';
 import { startOrigin } from '../test/node/helpers/origin';
 import { numberOption, option } from './args';
+import { startBenchGuard } from './bench-guard';
 import { ADMIN_TOKEN, perRequest, type StateCalls, stateCalls } from './isolate-counters';
 import { appRequests, run, WARM_PASSES, warm } from './latency';
 import { cpuMs, workerdPids } from './workerd-cpu';
@@ -29,7 +29,7 @@ async function start(dir: string, taken: number[]) {
   const before = new Set(workerdPids());
   process.chdir(dir); // wrangler.toml, src and the migrations of that checkout
   try {
-    const guard = await startGuard({ ORIGIN_URL: origin.url, GUARD_MODE: 'shadow', STATE_TIMEOUT_MS: '50', ADMIN_TOKEN });
+    const guard = await startBenchGuard({ ORIGIN_URL: origin.url, GUARD_MODE: 'shadow', STATE_TIMEOUT_MS: '50', ADMIN_TOKEN });
     await warm(guard.url, reqs, connections, WARM_PASSES);
     return { guard, pids: workerdPids().filter((p) => !before.has(p) && !taken.includes(p)) };
   } finally {

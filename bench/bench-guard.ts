@@ -1,5 +1,5 @@
 /**
- * The guard as the latency benches serve it: `startGuard` with its local state (the Durable Objects'
+ * The guard as the latency benches (`bench:latency`, `bench:side`) serve it: `startGuard` with its local state (the Durable Objects'
  * and D1's SQLite files) on a RAM disk when the machine has one. Local workerd runs the objects on the
  * guard's serving thread and commits their writes with fsync there: on this machine's virtual disk
  * 0.6 ms at the median and 3.9 ms at p99 (strace, 848 calls in 20 s of a latency run, with 300 keys).

@@ -8,8 +8,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import autocannon from 'autocannon';
+import { startGuard } from '../test/node/helpers/guard';
 import { startOrigin } from '../test/node/helpers/origin';
-import { startBenchGuard } from './bench-guard';
 import { interleaved } from './interleaved';
 
 export interface PhaseResult {
@@ -112,7 +112,7 @@ async function phase(url: string, kind: PhaseResult['phase'], seconds: number, c
 
 export async function loadBench(options: { seconds: number; connections: number; vars?: Record<string, string> }): Promise<LoadResult> {
   const origin = await startOrigin({ record: false });
-  const guard = await startBenchGuard({ ORIGIN_URL: origin.url, ...options.vars });
+  const guard = await startGuard({ ORIGIN_URL: origin.url, ...options.vars });
   const rss: number[] = [];
   try {
     // Warm the isolate and the first objects, then the two phases back to back.

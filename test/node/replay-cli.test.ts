@@ -4,7 +4,7 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadCorpus } from '../../eval/corpus';
 import params from '../../eval/params.json';
 import { buildPopulation, type SimParams } from '../../eval/populations';
@@ -93,9 +93,11 @@ describe('replay CLI', () => {
   });
 
   it('rejects an invalid --rules file with the bad fields named', async () => {
-    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { writeFileSync, mkdtempSync, rmSync } = await import('node:fs');
     const { join } = await import('node:path');
-    const dir = mkdtempSync('/tmp/dg-rules-');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'dg-rules-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const path = join(dir, 'rules.json');
     writeFileSync(
       path,

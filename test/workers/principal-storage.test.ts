@@ -141,10 +141,7 @@ describe('principal storage', () => {
       // The decision went to D1 once and is not pending again: a second flush adds nothing.
       expect((await state.storage.get<StoredPrincipal>(STATE_KEY))?.pending?.buckets).toEqual({});
       await instance.alarm();
-      const row = await env.DB.prepare('SELECT sum(count) AS n FROM decisions_hourly WHERE principal = ?')
-        .bind(first.features.principal)
-        .first<{ n: number }>();
-      expect(row?.n).toBe(1);
+      expect(await dbCount(first.features.principal)).toBe(1);
       expect(await state.storage.getAlarm()).not.toBeNull();
     });
   });

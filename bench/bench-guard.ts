@@ -8,9 +8,8 @@
  * sitting's run-to-run noise (BENCHMARKS.md, stop 22); `BENCH_STATE_DIR=/tmp` measures on disk (or
  * where `/dev/shm` is small).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type RunningGuard, startGuard } from '../test/node/helpers/guard';
 
 /** Where the benches' guards keep their local state. */
@@ -18,19 +17,6 @@ export function benchStateRoot(): string {
   return process.env.BENCH_STATE_DIR ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
 }
 
-export async function startBenchGuard(vars: Record<string, string>): Promise<RunningGuard> {
-  const dir = mkdtempSync(join(benchStateRoot(), 'dg-state-'));
-  try {
-    const guard = await startGuard(vars, dir);
-    return {
-      url: guard.url,
-      stop: async () => {
-        await guard.stop();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
+export function startBenchGuard(vars: Record<string, string>): Promise<RunningGuard> {
+  return startGuard(vars, undefined, benchStateRoot());
 }

@@ -1,7 +1,5 @@
 /** Durable records in D1 (drizzle): aggregated decisions and principal summaries, written in batches. */
-import { eq, type SQL, sql } from 'drizzle-orm';
-import { database } from '../db/client';
-import { decisionsHourly, principals } from '../db/schema';
+import { type BucketValues, bucketStatement, flushSeqStatement, summaryStatement } from '../db/flush-statements';
 import type { FeatureMap } from '../engine/signals';
 import type { Action } from '../engine/types';
 import type { CarriedFlush, Pending } from './principal-storage';
@@ -130,78 +128,50 @@ export interface FlushBatch {
  * Returns the rows it wrote (one per statement).
  */
 export async function flushPrincipal(d1: D1Database, principal: string, batch: FlushBatch): Promise<number> {
-  const db = database(d1);
-  const statements = [];
+  const statements: D1PreparedStatement[] = [];
   for (const carried of batch.carried ?? []) {
-    const notLanded = sql`not exists (select 1 from ${principals} where ${principals.id} = ${principal} and ${principals.flushSeq} >= ${carried.seq})`;
-    for (const b of Object.values(carried.buckets)) statements.push(bucketUpsert(db, principal, b, notLanded));
+    for (const b of Object.values(carried.buckets)) statements.push(bucketStatement(d1, bucketValues(principal, b, carried.seq)));
   }
-  for (const b of batch.buckets) statements.push(bucketUpsert(db, principal, b));
+  for (const b of batch.buckets) statements.push(bucketStatement(d1, bucketValues(principal, b)));
   const { summary, seq } = batch;
   if (summary) {
     const kind = summary.id.startsWith('o_') ? 'org' : summary.id.startsWith('u_') ? 'user' : 'key';
-    const row = {
-      id: summary.id,
-      kind: kind as 'org' | 'user' | 'key',
-      org: summary.org,
-      firstSeen: summary.firstSeen,
-      lastSeen: summary.lastSeen,
-      requests: summary.requests,
-      outputTokens: summary.outputTokens,
-      action: summary.action,
-      actionUntil: summary.actionUntil,
-      reasons: JSON.stringify(summary.reasons),
-      stoppedAt: summary.stoppedAt,
-      ...(seq === undefined ? {} : { flushSeq: seq }),
-    };
     statements.push(
-      db
-        .insert(principals)
-        .values(row)
-        .onConflictDoUpdate({ target: principals.id, set: { ...row, id: undefined } }),
+      summaryStatement(d1, {
+        id: summary.id,
+        kind,
+        org: summary.org,
+        firstSeen: summary.firstSeen,
+        lastSeen: summary.lastSeen,
+        requests: summary.requests,
+        outputTokens: summary.outputTokens,
+        action: summary.action,
+        actionUntil: summary.actionUntil,
+        reasons: JSON.stringify(summary.reasons),
+        stoppedAt: summary.stoppedAt,
+        seq,
+      }),
     );
   } else if (seq !== undefined && statements.length > 0) {
-    statements.push(db.update(principals).set({ flushSeq: seq }).where(eq(principals.id, principal)));
+    statements.push(flushSeqStatement(d1, principal, seq));
   }
   if (statements.length === 0) return 0;
-  await db.batch(statements as unknown as [(typeof statements)[0], ...typeof statements]);
+  await d1.batch(statements);
   return statements.length;
 }
 
-type Db = ReturnType<typeof database>;
-
-/** A bucket added to its row; with `condition`, only where it holds (a new row is always inserted). */
-function bucketUpsert(db: Db, principal: string, b: DecisionBucket, condition?: SQL) {
-  return db
-    .insert(decisionsHourly)
-    .values({
-      principal,
-      hour: b.hour,
-      action: b.action,
-      wouldAction: b.wouldAction,
-      rulesVersion: b.rulesVersion,
-      count: b.count,
-      maxScore: b.maxScore,
-      topReasons: topReasons(b.reasons),
-      lastTs: b.lastTs,
-      features: b.sample ? JSON.stringify(b.sample) : null,
-    })
-    .onConflictDoUpdate({
-      target: [
-        decisionsHourly.principal,
-        decisionsHourly.hour,
-        decisionsHourly.action,
-        decisionsHourly.wouldAction,
-        decisionsHourly.rulesVersion,
-      ],
-      set: {
-        count: sql`${decisionsHourly.count} + excluded.count`,
-        maxScore: sql`max(${decisionsHourly.maxScore}, excluded.max_score)`,
-        topReasons: sql`excluded.top_reasons`,
-        lastTs: sql`max(${decisionsHourly.lastTs}, excluded.last_ts)`,
-        // The sample of the higher-scoring flush wins (ties: the newer one).
-        features: sql`case when excluded.max_score >= ${decisionsHourly.maxScore} then coalesce(excluded.features, ${decisionsHourly.features}) else coalesce(${decisionsHourly.features}, excluded.features) end`,
-      },
-      ...(condition ? { setWhere: condition } : {}),
-    });
+function bucketValues(principal: string, b: DecisionBucket, carriedSeq?: number): BucketValues {
+  return {
+    principal,
+    hour: b.hour,
+    action: b.action,
+    wouldAction: b.wouldAction,
+    rulesVersion: b.rulesVersion,
+    count: b.count,
+    maxScore: b.maxScore,
+    topReasons: topReasons(b.reasons),
+    lastTs: b.lastTs,
+    features: b.sample ? JSON.stringify(b.sample) : null,
+    carriedSeq,
+  };
 }

@@ -114,7 +114,11 @@ export function backtest(stored: readonly StoredBucket[], rules: CompiledRuleSet
 
 /** A feature map trimmed for storage: numbers rounded to 4 decimals, zeros dropped (a missing feature reads 0). */
 export function compactFeatures(map: FeatureMap): FeatureMap {
+  // for-in, not Object.entries: a principal's object compacts a sixty-feature map on most requests.
   const out: FeatureMap = {};
-  for (const [k, v] of Object.entries(map)) if (v !== 0 && Number.isFinite(v)) out[k] = Math.round(v * 10_000) / 10_000;
+  for (const k in map) {
+    const v = map[k] as number;
+    if (v !== 0 && Number.isFinite(v)) out[k] = Math.round(v * 10_000) / 10_000;
+  }
   return out;
 }

@@ -49,7 +49,7 @@ export function minAction(a: Action, b: Action): Action {
 export function standingAction(standing: Standing, rules: CompiledRuleSet, now: number, enforcedOnly: boolean): Action | null {
   if (standing.until <= now) return null;
   let points = 0;
-  for (const [id, p] of Object.entries(standing.points)) if (!enforcedOnly || rules.enforced.has(id)) points += p;
+  for (const id in standing.points) if (!enforcedOnly || rules.enforced.has(id)) points += standing.points[id] as number;
   const replayed = actionFor(points, rules.thresholds);
   if (!isStop(replayed)) return null;
   return ACTION_RANK[replayed] < ACTION_RANK[standing.action] ? replayed : standing.action;
@@ -127,8 +127,6 @@ export function decide(input: DecideInput): DecideResult {
   const t = rules.thresholds;
   let { action, wouldAction } = actionsFor(score, rules);
   const reasons: string[] = [];
-  const breakdown: Record<string, number> = {};
-  for (const [id, points] of contributions) breakdown[id] = points;
 
   const standing = principal.standing;
   if (standing) {
@@ -140,9 +138,23 @@ export function decide(input: DecideInput): DecideResult {
     }
     if (wouldStanding) wouldAction = maxAction(wouldAction, minAction(wouldStanding, wouldCap));
   }
-  // Reasons name what pushed toward the action; benign credits (negative points) stay in the breakdown.
-  for (const [id, points] of contributions) if (points > 0 && !reasons.includes(id)) reasons.push(id);
-  if (contributions.some(([id]) => coordination.has(id))) reasons.push('cluster.verdict');
+  // One indexed pass over the contributions (every request makes it): the breakdown, the reasons (what
+  // pushed toward the action; benign credits, negative points, stay in the breakdown) and the own rules.
+  const breakdown: Record<string, number> = {};
+  const ownRules: string[] = [];
+  let byCluster = false;
+  for (let i = 0; i < contributions.length; i++) {
+    const c = contributions[i] as [string, number, boolean];
+    const id = c[0];
+    const points = c[1];
+    breakdown[id] = points;
+    const isCoordination = coordination.has(id);
+    byCluster ||= isCoordination;
+    if (points <= 0) continue;
+    if (!reasons.includes(id)) reasons.push(id);
+    if (!isCoordination) ownRules.push(id);
+  }
+  if (byCluster) reasons.push('cluster.verdict');
 
   if (list) {
     action = LIST_ACTION[list.list];
@@ -165,7 +177,6 @@ export function decide(input: DecideInput): DecideResult {
   }
 
   const ownScore = Math.min(1, Math.max(0, ownWould) / t.block);
-  const ownRules = contributions.filter(([id, points]) => points > 0 && !coordination.has(id)).map(([id]) => id);
   const stoppedBy = !list && ownWould >= t.throttle ? ownRules : null;
   return {
     decision: {

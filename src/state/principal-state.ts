@@ -226,7 +226,7 @@ export class PrincipalState extends DurableObject<Cloudflare.Env> {
     bucket.lastTs = now;
     for (const r of d.reasons.slice(0, 5)) bucket.reasons[r] = (bucket.reasons[r] ?? 0) + 1;
     let points = 0;
-    for (const p of Object.values(d.breakdown)) points += p;
+    for (const id in d.breakdown) points += d.breakdown[id] as number;
     if (bucket.samplePoints === undefined || points >= bucket.samplePoints) {
       bucket.samplePoints = points;
       bucket.sample = compactFeatures(featureMap);

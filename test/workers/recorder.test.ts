@@ -55,18 +55,20 @@ const bucketRows = (principal: string) =>
     .all<BucketRow>()
     .then((r) => r.results);
 
+interface PrincipalRow {
+  kind: string;
+  org: string | null;
+  requests: number;
+  output_tokens: number;
+  action: string;
+  reasons: string;
+  flush_seq: number | null;
+}
+
 const principalRow = (id: string) =>
   env.DB.prepare('SELECT kind, org, requests, output_tokens, action, reasons, flush_seq FROM principals WHERE id = ?')
     .bind(id)
-    .first<{
-      kind: string;
-      org: string | null;
-      requests: number;
-      output_tokens: number;
-      action: string;
-      reasons: string;
-      flush_seq: number | null;
-    }>();
+    .first<PrincipalRow>();
 
 describe('flushPrincipal', () => {
   it('inserts the buckets and the summary, then adds to the buckets and replaces the summary', async () => {

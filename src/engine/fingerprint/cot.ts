@@ -2,7 +2,7 @@
  * Chain-of-thought elicitation: how strongly a prompt asks for the reasoning itself, across phrasings
  * and languages, read from word tokens in one pass.
  */
-import { countMatches } from './text';
+import { countMatches, OTHER_WORD } from './text';
 
 // Cues are compositional (a verb of showing or explaining followed closely by a noun of reasoning;
 // "step" next to a word of sequence) rather than fixed phrases, so a reworded wrapper still matches.
@@ -142,6 +142,8 @@ export function cotScore(words: readonly string[], text: string): number {
   let strong = 0;
   let weak = 0;
   for (let i = 0; i < words.length && strong < 3; i++) {
+    // Most words of a vocabulary scan are the placeholder, which no cue starts with or counts as.
+    if (words[i] === OTHER_WORD) continue;
     if (strongCueAt(words, i)) strong++;
     else if (weak < 3 && WEAK.has(words[i] as string)) weak++;
   }

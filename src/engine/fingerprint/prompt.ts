@@ -13,7 +13,7 @@ import { foldWords, hash32 } from '../hash/sketch';
 import { GenerationalMemo } from '../memo';
 import { COT_VOCABULARY, cotScore } from './cot';
 import type { EngineKeys } from './identity';
-import { formatWrapperScore, frames, TOPIC_VOCABULARY, tokenize } from './text';
+import { formatWrapperScore, frames, TOPIC_VOCABULARY, tokenize, type Vocabulary } from './text';
 
 /** Shortest prompt (in masked words) whose whole template is a meaningful cluster. */
 const MIN_TEMPLATE_WORDS = 6;
@@ -72,13 +72,14 @@ function memoised<T>(read: (text: string, keys: EngineKeys) => T): (text: string
 }
 
 const digestOut = new Uint8Array(32);
-const vocabularies = new WeakMap<EngineKeys, IntSet>();
+const vocabularies = new WeakMap<EngineKeys, Vocabulary>();
 
 /** The seeded hashes of the words the cue and topic readers compare with (see `tokenize`), per pepper. */
-function vocabulary(keys: EngineKeys): IntSet {
+function vocabulary(keys: EngineKeys): Vocabulary {
   let v = vocabularies.get(keys);
   if (!v) {
-    v = new IntSet([...COT_VOCABULARY, ...TOPIC_VOCABULARY].map((w) => hash32(w, keys.sketchSeed)));
+    const hashes = (words: readonly string[]) => new IntSet(words.map((w) => hash32(w, keys.sketchSeed)));
+    v = { words: hashes([...COT_VOCABULARY, ...TOPIC_VOCABULARY]), topics: hashes(TOPIC_VOCABULARY) };
     vocabularies.set(keys, v);
   }
   return v;

@@ -84,6 +84,15 @@ export interface Tokens {
   topic: number;
 }
 
+/**
+ * A vocabulary scan's words (see `tokenize`): the seeded `hash32` of every word a reader compares with,
+ * and of the topic words among them, so that only a word that can be a topic is looked up as one.
+ */
+export interface Vocabulary {
+  words: IntSet;
+  topics: IntSet;
+}
+
 /** What a word outside a scan's vocabulary reads as in `lower`: no cue or topic word equals it. */
 export const OTHER_WORD = '\u0000w';
 
@@ -102,11 +111,11 @@ function maskedWord(mask: number, word: string): string {
 }
 
 /**
- * Words, punctuation and masked words of a text. With a `vocabulary` (the seeded `hash32` of every word
- * a caller compares words with), a word's string is only built when its hash is in it: most words of a
+ * Words, punctuation and masked words of a text. With a `vocabulary` (the seeded hashes of every word a
+ * caller compares words with), a word's string is only built when its hash is in it: most words of a
  * prompt are read for their hash alone, and a cue reader compares the rest with its word lists.
  */
-export function tokenize(text: string, limit = 400, seed?: number, vocabulary?: IntSet): Tokens {
+export function tokenize(text: string, limit = 400, seed?: number, vocabulary?: Vocabulary): Tokens {
   const t = text.replace(/"[^"\n]{1,200}"|“[^”\n]{1,200}”|'[^'\n]{3,200}'/g, ' "q" ');
   const low = t.toLowerCase();
   // Lower-casing can change a text's length ("İ" becomes "i" and a combining dot): then positions in
@@ -152,7 +161,7 @@ export function tokenize(text: string, limit = 400, seed?: number, vocabulary?: 
     }
     const wordHash = hashes && aligned ? hash32Final(h, j - i) : 0;
     // One-character tokens are kept: a cue reader tells punctuation from words by them.
-    const known = compact && j - i > 1 && (vocabulary as IntSet).has(wordHash);
+    const known = compact && j - i > 1 && (vocabulary as Vocabulary).words.has(wordHash);
     const keep = !compact || known || j - i === 1 || c > 127;
     const lw = !keep ? OTHER_WORD : aligned ? low.slice(i, j) : t.slice(i, j).toLowerCase();
     lower.push(lw);
@@ -174,8 +183,11 @@ export function tokenize(text: string, limit = 400, seed?: number, vocabulary?: 
       tailRing[at + 2] = mask;
     } else masked.push(m);
     // Topic words are lower-case ASCII words of three letters or more: in a vocabulary scan, only a
-    // word found in the vocabulary can be one.
-    const id = mask === MASK_NONE && (compact ? known : j - i > 2) ? TOPIC_WORDS.get(lw) : undefined;
+    // word whose hash is a topic word's can be one (most kept words are cue words like "of" or "by").
+    const id =
+      mask === MASK_NONE && (compact ? known && (vocabulary as Vocabulary).topics.has(wordHash) : j - i > 2)
+        ? TOPIC_WORDS.get(lw)
+        : undefined;
     if (id !== undefined) {
       const k = (topics[id] as number) + 1;
       topics[id] = k;

@@ -88,7 +88,10 @@ describe('tokenize', () => {
       '',
     ];
     for (const seed of [7, 0xdeadbeef]) {
-      const vocabulary = new IntSet([...COT_VOCABULARY, ...TOPIC_VOCABULARY].map((w) => hash32(w, seed)));
+      const vocabulary = {
+        words: new IntSet([...COT_VOCABULARY, ...TOPIC_VOCABULARY].map((w) => hash32(w, seed))),
+        topics: new IntSet(TOPIC_VOCABULARY.map((w) => hash32(w, seed))),
+      };
       const words = new Set([...COT_VOCABULARY, ...TOPIC_VOCABULARY]);
       for (const text of texts) {
         const full = tokenize(text, 400, seed);

@@ -261,5 +261,13 @@ describe('memoised content', () => {
     expect(h).toBe(hash53('hello world', 1));
     expect(h).not.toBe(hash53('hello world', 2));
     expect(h).not.toBe(hash53('hello worle', 1));
+    // Hashed as UTF-8 four bytes at a time: trailing NULs, lone surrogates (hashed unit by unit, since
+    // UTF-8 encodes them all alike) and texts longer than the first buffer still get their own keys.
+    expect(hash53('abc', 1)).not.toBe(hash53('abc\u0000', 1));
+    expect(hash53('a\ud800', 1)).not.toBe(hash53('a\ud801', 1));
+    const long = `${'x'.repeat(5000)}é`;
+    expect(hash53(long, 1)).toBe(hash53(`${'x'.repeat(5000)}é`, 1));
+    expect(hash53(long, 1)).not.toBe(hash53(`${'x'.repeat(5000)}è`, 1));
+    expect(hash53('short', 1)).toBe(hash53('short', 1));
   });
 });

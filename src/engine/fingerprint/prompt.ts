@@ -10,6 +10,7 @@ import { IntSet } from '../hash/int-set';
 import { toHex } from '../hash/sha256';
 import { simhashWords } from '../hash/simhash';
 import { foldWords, hash32 } from '../hash/sketch';
+import { encodeUtf8 } from '../hash/utf8';
 import { GenerationalMemo } from '../memo';
 import { COT_VOCABULARY, cotScore } from './cot';
 import type { EngineKeys } from './identity';
@@ -38,10 +39,6 @@ export interface SystemFeatures {
   clusterKey: string;
 }
 
-const encoder = new TextEncoder();
-let scratch = new Uint8Array(4096);
-let scratchWords = new Int32Array(scratch.buffer);
-
 /**
  * cyrb53: two 32-bit lanes, mixed into a 53-bit number (a safe integer Map key). A well-formed text is
  * hashed as its UTF-8 bytes, four at a time, encoded natively into a reused buffer: for 4 KB, about 3
@@ -53,16 +50,9 @@ export function hash53(text: string, seed: number): number {
   let h1 = 0xdeadbeef ^ seed;
   let h2 = 0x41c6ce57 ^ seed;
   if (text.isWellFormed()) {
-    if (scratch.length < text.length * 3 + 4) {
-      scratch = new Uint8Array((text.length * 3 + 7) & ~3);
-      scratchWords = new Int32Array(scratch.buffer);
-    }
-    const n = encoder.encodeInto(text, scratch).written;
-    scratch[n] = 0;
-    scratch[n + 1] = 0;
-    scratch[n + 2] = 0;
-    for (let i = 0, words = (n + 3) >> 2; i < words; i++) {
-      const c = scratchWords[i] as number;
+    const { words, length: n } = encodeUtf8(text);
+    for (let i = 0, count = (n + 3) >> 2; i < count; i++) {
+      const c = words[i] as number;
       h1 = Math.imul(h1 ^ c, 2654435761);
       h2 = Math.imul(h2 ^ c, 1597334677);
     }

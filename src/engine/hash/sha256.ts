@@ -4,6 +4,8 @@
  * hashes (keys, masked templates), identically in workerd, Node and the browser.
  */
 
+import { encodeUtf8 } from './utf8';
+
 // Int32Array, not Uint32Array: words above 2^31 would leave V8's int32 fast path for doubles.
 const K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be,
@@ -65,13 +67,6 @@ function compress(state: Int32Array, block: Uint8Array, offset: number): void {
 const STATE = new Int32Array(8);
 const TAIL = new Uint8Array(128);
 const TAIL_VIEW = new DataView(TAIL.buffer);
-let scratch = new Uint8Array(256);
-
-/** Encode `text` as UTF-8 into the reused `scratch` buffer; returns the byte length. */
-function utf8(text: string): number {
-  if (scratch.length < text.length * 3) scratch = new Uint8Array(text.length * 3);
-  return encoder.encodeInto(text, scratch).written;
-}
 
 /**
  * SHA-256 of the first `length` bytes of `data` into `out`, continuing from `init` (a precomputed
@@ -103,8 +98,8 @@ function digestInto(out: Uint8Array, data: Uint8Array, length: number, init: Arr
 
 export function sha256(input: string | Uint8Array): Uint8Array {
   if (typeof input !== 'string') return digestInto(new Uint8Array(32), input, input.length);
-  const length = utf8(input);
-  return digestInto(new Uint8Array(32), scratch, length);
+  const { bytes, length } = encodeUtf8(input);
+  return digestInto(new Uint8Array(32), bytes, length);
 }
 
 const HEX_CODES = Array.from('0123456789abcdef', (ch) => ch.charCodeAt(0));
@@ -148,8 +143,8 @@ export class Hmac {
 
   digest(message: string | Uint8Array, out = new Uint8Array(32)): Uint8Array {
     if (typeof message === 'string') {
-      const length = utf8(message);
-      digestInto(this.innerOut, scratch, length, this.inner, 64);
+      const { bytes, length } = encodeUtf8(message);
+      digestInto(this.innerOut, bytes, length, this.inner, 64);
     } else digestInto(this.innerOut, message, message.length, this.inner, 64);
     return digestInto(out, this.innerOut, 32, this.outer, 64);
   }

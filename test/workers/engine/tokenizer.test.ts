@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { WRAPPERS } from '../../../eval/wrappers';
 import { COT_VOCABULARY, cotScore } from '../../../src/engine/fingerprint/cot';
-import { OTHER_WORD, TOPIC_VOCABULARY, tokenize } from '../../../src/engine/fingerprint/text';
+import { countMatches, formatWrapperScore, OTHER_WORD, TOPIC_VOCABULARY, tokenize } from '../../../src/engine/fingerprint/text';
 import { IntSet } from '../../../src/engine/hash/int-set';
 import { hash32, wordHashes } from '../../../src/engine/hash/sketch';
 
@@ -108,5 +108,39 @@ describe('tokenize', () => {
     }
     expect(tokenize('Solve the equation and calculate the integral, then write a poem.').topic).toBe(1);
     expect(tokenize('Fix the bug in this python function.').topic).toBe(2);
+  });
+});
+
+describe('formatWrapperScore', () => {
+  // The pattern as first written, one alternative a phrase: the grouped one must count the same matches.
+  const UNGROUPED =
+    /(final answer|the answer is|answer:|\\boxed|answer with (only|just)|respond (only )?with|output format|format your (answer|response)|in the following format|json format|choose (the|one) (correct|best)|(^|\n)\s*[a-d][.)]\s|correct option|multiple choice|rubric|grade:|score:)/g;
+  const reference = (text: string) => Math.min(1, countMatches(UNGROUPED, text.toLowerCase(), 4) * 0.3);
+  const PIECES = [
+    ...['final answer', 'the answer is', 'answer:', '\\boxed{', 'answer with only', 'answer with just', 'respond only with'],
+    ...['respond with', 'output format', 'format your answer', 'format your response', 'in the following format'],
+    ...['json format', 'choose the correct', 'choose one best', 'correct option', 'multiple choice', 'rubric', 'grade:'],
+    ...['score:', 'FINAL ANSWER', 'Format Your Response', 'Answer:', 'final answe', 'answer with', 'respond only', 'choose the'],
+    ...['format', 'answer', 'correct', '\na) ', '\n  B. ', '\nc)x', '\n\u3000d) ', ' a) ', 'e) ', '\n\n', ' ', 'İn the following format'],
+    ...['the cat', 'score', 'c.', '\n', '\t', 'A) ', 'x'],
+  ];
+
+  it('scores every text as the ungrouped pattern does', () => {
+    let seed = 12345;
+    const next = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const texts = [...WRAPPERS.tuning, ...WRAPPERS.heldOut, 'a) one\nb) two', '\na. x', '  c) y', 'b)\n', ''];
+    for (let k = 0; k < 3000; k++) {
+      texts.push(Array.from({ length: 1 + next(6) }, () => PIECES[next(PIECES.length)]).join(next(3) === 0 ? '' : ' '));
+    }
+    const scores = new Set<number>();
+    for (const text of texts) {
+      expect(formatWrapperScore(text), JSON.stringify(text)).toBe(reference(text));
+      scores.add(formatWrapperScore(text));
+    }
+    // Every count from none to the cap occurs, so the texts test more than the empty case.
+    expect([...scores].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4].map((n) => Math.min(1, n * 0.3)));
   });
 });

@@ -136,6 +136,9 @@ export function tokenize(text: string, limit = 400, seed?: number, vocabulary?: 
   if (seed !== undefined && hashScratch.length < limit) hashScratch = new Uint32Array(limit);
   const hashes = seed === undefined ? null : hashScratch;
   const s0 = (seed ?? 0) >>> 0;
+  // Masked numbers and names are all one word each: hashed once, not once a word.
+  const numberHash = hashes ? hash32('0', s0) : 0;
+  const nameHash = hashes ? hash32('N', s0) : 0;
   let sentenceStart = true;
   let count = 0;
   const n = t.length;
@@ -174,7 +177,7 @@ export function tokenize(text: string, limit = 400, seed?: number, vocabulary?: 
       sentenceStart = false;
     }
     const m = maskedWord(mask, lw);
-    if (hashes) hashes[count] = mask === MASK_NONE && aligned ? wordHash : hash32(m, s0);
+    if (hashes) hashes[count] = mask === MASK_NUMBER ? numberHash : mask === MASK_NAME ? nameHash : aligned ? wordHash : hash32(m, s0);
     if (compact) {
       if (count < FRAME_WORDS) head.push(mask === MASK_NONE && lw === OTHER_WORD ? low.slice(i, j) : m);
       const at = (count % FRAME_WORDS) * 3;

@@ -14,7 +14,7 @@ import { encodeUtf8 } from '../hash/utf8';
 import { GenerationalMemo } from '../memo';
 import { COT_VOCABULARY, cotScore } from './cot';
 import type { EngineKeys } from './identity';
-import { formatWrapperScore, frames, TOPIC_VOCABULARY, tokenize, type Vocabulary } from './text';
+import { FRAMES_ONLY, formatWrapperScore, frames, TOPIC_VOCABULARY, tokenize, type Vocabulary } from './text';
 
 /** Shortest prompt (in masked words) whose whole template is a meaningful cluster. */
 const MIN_TEMPLATE_WORDS = 6;
@@ -110,7 +110,7 @@ function readPrompt(prompt: string, keys: EngineKeys): PromptFeatures {
   const tokens = tokenize(prompt, 400, keys.sketchSeed, vocabulary(keys));
   const hashes = tokens.hashes as Uint32Array;
   // A long prompt's suffix frame is read from its own tail, not from the 400-word cap of the head.
-  const tail = prompt.length > 2000 ? tokenize(prompt.slice(-300), 60).tail : tokens.tail;
+  const tail = prompt.length > 2000 ? tokenize(prompt.slice(-300), 60, undefined, FRAMES_ONLY).tail : tokens.tail;
   const { prefix, suffix } = frames(tokens.count, tokens.head, tail);
   const simhash = simhashWords(hashes);
   // Templates rarely repeat across distinct prompts, so their digest is not memoised.

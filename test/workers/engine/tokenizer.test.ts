@@ -2,7 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { WRAPPERS } from '../../../eval/wrappers';
 import { COT_VOCABULARY, cotScore } from '../../../src/engine/fingerprint/cot';
-import { countMatches, formatWrapperScore, OTHER_WORD, TOPIC_VOCABULARY, tokenize } from '../../../src/engine/fingerprint/text';
+import {
+  countMatches,
+  FRAMES_ONLY,
+  formatWrapperScore,
+  OTHER_WORD,
+  TOPIC_VOCABULARY,
+  tokenize,
+} from '../../../src/engine/fingerprint/text';
 import { IntSet } from '../../../src/engine/hash/int-set';
 import { hash32, wordHashes } from '../../../src/engine/hash/sketch';
 
@@ -104,6 +111,17 @@ describe('tokenize', () => {
           else expect(w).toBe(full.lower[i]);
         });
         expect(cotScore(scan.lower, text)).toBe(cotScore(full.lower, text));
+      }
+    }
+    // A frames-only scan (how a long prompt's tail is read) gives the same frames, at any word limit.
+    for (const text of texts) {
+      for (const limit of [60, 400]) {
+        const full = tokenize(text, limit);
+        const frames = tokenize(text, limit, undefined, FRAMES_ONLY);
+        expect([frames.count, frames.head, frames.tail]).toEqual([full.count, full.head, full.tail]);
+        // It builds no word's string but punctuation and non-ASCII words (unless lower-casing moves the text).
+        const kept = frames.lower.filter((w) => w !== OTHER_WORD && w.length > 1 && w.charCodeAt(0) < 128);
+        expect(kept.length === 0 || text.toLowerCase().length !== text.length).toBe(true);
       }
     }
     expect(tokenize('Solve the equation and calculate the integral, then write a poem.').topic).toBe(1);

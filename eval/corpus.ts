@@ -31,7 +31,7 @@ export type CorpusName =
   | 'mtbench'
   | 'selfinstruct';
 
-const FILES: Record<CorpusName, string> = {
+export const CORPUS_FILES: Record<CorpusName, string> = {
   arena: 'benign_arena_hard.jsonl',
   awesome: 'benign_awesome_chatgpt_prompts.jsonl',
   banking: 'benign_banking77.jsonl',
@@ -46,14 +46,21 @@ const FILES: Record<CorpusName, string> = {
   selfinstruct: 'distill_self_instruct.jsonl',
 };
 
-export function corpusDir(): string {
+/** The shared corpus: CORPUS_DIR, or `../shared/corpus` beside the checkout; null when neither holds it. */
+export function findCorpusDir(): string | null {
   const candidates = [
     process.env.CORPUS_DIR,
     resolve(process.cwd(), '../shared/corpus'),
     resolve(import.meta.dirname, '../../shared/corpus'),
   ];
   for (const c of candidates) if (c && existsSync(resolve(c, 'SOURCES.md'))) return c;
-  throw new Error('corpus not found: set CORPUS_DIR to the folder holding the shared prompt corpus');
+  return null;
+}
+
+export function corpusDir(): string {
+  const dir = findCorpusDir();
+  if (dir === null) throw new Error('corpus not found: set CORPUS_DIR to the folder holding the shared prompt corpus');
+  return dir;
 }
 
 export type Corpus = Record<CorpusName, Prompt[]>;
@@ -61,7 +68,7 @@ export type Corpus = Record<CorpusName, Prompt[]>;
 /** Load every file, keeping the half `split` (0 or 1) of each. */
 export function loadCorpus(split: 0 | 1, dir = corpusDir()): Corpus {
   const out = {} as Corpus;
-  for (const [name, file] of Object.entries(FILES) as Array<[CorpusName, string]>) {
+  for (const [name, file] of Object.entries(CORPUS_FILES) as Array<[CorpusName, string]>) {
     const prompts: Prompt[] = [];
     for (const line of readFileSync(resolve(dir, file), 'utf8').split('\n')) {
       if (!line) continue;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadCorpus } from '../../eval/corpus';
+import { testCorpusDir } from './helpers/corpus';
 import { type RunningGuard, startGuard } from './helpers/guard';
 import { startOrigin, type TestOrigin } from './helpers/origin';
 
@@ -43,8 +44,9 @@ async function send(url: string, key: string, body: unknown): Promise<Response> 
 }
 
 it('stops a CoT-wrapped math harvester within 60 requests by distillation signals, serves the chat, and keeps the stop across a restart', async () => {
-  const math = loadCorpus(0).gsm8k.slice(0, 300);
-  const chats = loadCorpus(0).hh.filter((p) => (p.turns?.length ?? 0) >= 4);
+  const corpus = loadCorpus(0, testCorpusDir());
+  const math = corpus.gsm8k.slice(0, 300);
+  const chats = corpus.hh.filter((p) => (p.turns?.length ?? 0) >= 4);
   guard = await startGuard({ ORIGIN_URL: origin.url }, persist);
   const reasons = new Map<string, number>();
   let chatTurn = 0;

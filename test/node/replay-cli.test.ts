@@ -18,6 +18,7 @@ import { MemoryEngine } from '../../src/engine/memory-state';
 import { decisionJson, decisionLine, parseRecord, utf8Length } from '../../src/engine/record';
 import { defaultRules } from '../../src/engine/rules/defaults';
 import type { Decision } from '../../src/engine/types';
+import { testCorpusDir } from './helpers/corpus';
 
 const T0_TS = Date.UTC(2027, 0, 1);
 
@@ -128,7 +129,7 @@ describe('replay CLI', () => {
     const lines: string[] = [];
     const actions: string[] = [];
     const engine = new MemoryEngine({ rules: defaultRules(), keys: engineKeys(DEV_PEPPER) });
-    simulate(engine, buildPopulation(new Rng(7), loadCorpus(0), p, WRAPPERS.tuning), p, {
+    simulate(engine, buildPopulation(new Rng(7), loadCorpus(0, testCorpusDir()), p, WRAPPERS.tuning), p, {
       onRecord: (line, action) => {
         lines.push(line);
         actions.push(action);

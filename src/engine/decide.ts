@@ -3,7 +3,7 @@
  * lists and standing decisions to an action (OWASP CRS-style anomaly scoring).
  */
 import { actionFor, type CompiledRuleSet } from './rules/compile';
-import { type ClusterSighting, computeFeatures, type FeatureMap } from './signals';
+import { type ClusterSighting, computeFeatures, type FeatureMap, featureVector, newFeatureVector } from './signals';
 import type { PrincipalRecord, Standing } from './state/principal';
 import { ACTION_RANK, type Action, type Decision, type Features, isStop } from './types';
 
@@ -84,8 +84,12 @@ function byPointsDescending(list: Array<[string, number, boolean]>): void {
   }
 }
 
+// The engine is synchronous: one vector serves every request in turn.
+const vector = newFeatureVector();
+
 /** The anomaly score of one feature map under a rule set: rules only add points (and may cap the action). */
 export function scoreRules(rules: CompiledRuleSet, featureMap: FeatureMap): RuleScore {
+  const v = featureVector(featureMap, vector);
   // Coordination rules score the campaign, not the principal: they never make a cluster verdict.
   const coordination = rules.coordination;
   let total = 0;
@@ -95,7 +99,7 @@ export function scoreRules(rules: CompiledRuleSet, featureMap: FeatureMap): Rule
   let wouldCap: Action = 'block';
   const contributions: Array<[string, number, boolean]> = [];
   for (const rule of rules.rules) {
-    if (!rule.test(featureMap)) continue;
+    if (!rule.test(v)) continue;
     const enforced = rule.mode === 'enforce';
     if (enforced) total += rule.points;
     wouldTotal += rule.points;

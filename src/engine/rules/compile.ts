@@ -1,11 +1,11 @@
 /** Compile a rule-set document once per version into closures; bad documents fail loudly here. */
 
-import type { FeatureMap } from '../signals';
+import { FEATURE_NAMES, type FeatureVector } from '../signals';
 import type { ClusterPolicy } from '../state/cluster';
 import type { Action } from '../types';
 import { type Condition, durationMs, type Evaluator, type Rule, type RuleSet, ruleSetSchema } from './schema';
 
-export type Predicate = (f: FeatureMap) => boolean;
+export type Predicate = (v: FeatureVector) => boolean;
 
 export interface CompiledRule {
   id: string;
@@ -65,17 +65,19 @@ function compileCondition(c: Condition): Predicate {
     return (f) => !inner(f);
   }
   const { feature, gte, gt, lte, lt, eq } = c;
+  const i = FEATURE_NAMES.indexOf(feature);
+  if (i < 0) throw new Error(`unknown feature ${JSON.stringify(feature)}`); // the schema admits none
   // Nearly every leaf has one bound: a closure for it alone is what a request evaluates ~100 times.
   const bounds = [gte, gt, lte, lt, eq].filter((b) => b !== undefined).length;
   if (bounds === 1) {
-    if (gte !== undefined) return (f) => (f[feature] ?? 0) >= gte;
-    if (gt !== undefined) return (f) => (f[feature] ?? 0) > gt;
-    if (lte !== undefined) return (f) => (f[feature] ?? 0) <= lte;
-    if (lt !== undefined) return (f) => (f[feature] ?? 0) < lt;
-    return (f) => (f[feature] ?? 0) === eq;
+    if (gte !== undefined) return (f) => (f[i] as number) >= gte;
+    if (gt !== undefined) return (f) => (f[i] as number) > gt;
+    if (lte !== undefined) return (f) => (f[i] as number) <= lte;
+    if (lt !== undefined) return (f) => (f[i] as number) < lt;
+    return (f) => f[i] === eq;
   }
   return (f) => {
-    const v = f[feature] ?? 0;
+    const v = f[i] as number;
     return (
       (gte === undefined || v >= gte) &&
       (gt === undefined || v > gt) &&

@@ -5,7 +5,7 @@ import { MemoryEngine } from '../../../src/engine/memory-state';
 import { type CompiledRuleSet, compileRuleSet } from '../../../src/engine/rules/compile';
 import { DEFAULT_RULE_SET, defaultRules } from '../../../src/engine/rules/defaults';
 import type { RuleSet } from '../../../src/engine/rules/schema';
-import { computeFeatures, FEATURES } from '../../../src/engine/signals';
+import { computeFeatures, FEATURE_NAMES, FEATURES, type FeatureMap, featureVector, newFeatureVector } from '../../../src/engine/signals';
 import { clusterStats, newCluster, observeCluster } from '../../../src/engine/state/cluster';
 import { newPrincipal, observeRequest, type PrincipalRecord } from '../../../src/engine/state/principal';
 import { anthropic } from './requests';
@@ -178,6 +178,28 @@ describe('feature map', () => {
       for (const [name, v] of Object.entries(map)) expect(Number.isFinite(v), name).toBe(true);
     }
     expect(Object.keys(maps[0] as object)).toEqual(Object.keys(maps[1] as object));
+    expect(Object.keys(maps[0] as object)).toEqual(FEATURE_NAMES);
+  });
+
+  it('reads as a vector in FEATURE_NAMES order, whatever order or gaps the map has', () => {
+    const engine = newEngine();
+    const p = engine.process(anthropic({ key: 'sk-vector', prompt: wrapper(QUESTIONS[1] as string) }), T0);
+    const map = computeFeatures({
+      features: p.features,
+      principal: engine.principals.get(p.features.principal) as PrincipalRecord,
+      clusters: [],
+      now: T0,
+    });
+    const byName = (m: FeatureMap) => FEATURE_NAMES.map((n) => m[n] ?? 0);
+    expect(Array.from(featureVector(map, newFeatureVector()))).toEqual(byName(map));
+    // A stored sample: zeros dropped (compactFeatures), keys reversed, an unknown key, a null.
+    const nonZero = Object.entries(map).filter(([, v]) => v !== 0);
+    expect(nonZero.length).toBeGreaterThan(3);
+    const stored: FeatureMap = Object.fromEntries([['not.a.feature', 7], ...nonZero.reverse()]);
+    stored[nonZero[0]?.[0] as string] = null as unknown as number;
+    const vector = featureVector(stored, newFeatureVector().fill(99));
+    expect(Array.from(vector)).toEqual(byName({ ...stored, [nonZero[0]?.[0] as string]: 0 }));
+    expect(vector.includes(99)).toBe(false);
   });
 });
 

@@ -3,17 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { scoreRules } from '../../../src/engine/decide';
 import { compileRuleSet, RuleSetError } from '../../../src/engine/rules/compile';
 import { DEFAULT_RULE_SET, defaultRules } from '../../../src/engine/rules/defaults';
-import type { FeatureMap } from '../../../src/engine/signals';
-import { FEATURES } from '../../../src/engine/signals';
+import type { FeatureMap, FeatureVector } from '../../../src/engine/signals';
+import { FEATURES, featureVector, newFeatureVector } from '../../../src/engine/signals';
 import cases from '../../fixtures/rule-cases.json';
 
 type Case = Record<string, number | string>;
 const table = cases.cases as unknown as Record<string, { positive: Case[]; negative: Case[] }>;
 
-function features(c: Case): FeatureMap {
+function features(c: Case): FeatureVector {
   const out: FeatureMap = { ...(cases.base as FeatureMap) };
   for (const [k, v] of Object.entries(c)) if (typeof v === 'number') out[k] = v;
-  return out;
+  return featureVector(out, newFeatureVector());
 }
 
 describe('default rule set', () => {
@@ -94,11 +94,12 @@ describe('rule-set validation', () => {
 
 describe('compiled conditions', () => {
   const leaf = (feature: string, gte: number) => ({ feature, gte });
-  const f = (a: number, b: number, c: number): FeatureMap => ({ 'request.cot': a, 'request.format': b, 'request.n': c });
+  const f = (a: number, b: number, c: number): FeatureVector =>
+    featureVector({ 'request.cot': a, 'request.format': b, 'request.n': c }, newFeatureVector());
   const testOf = (when: unknown) => {
     const doc = structuredClone(DEFAULT_RULE_SET);
     doc.rules = [{ ...(doc.rules[0] as (typeof doc.rules)[number]), mode: 'enforce', when: when as never }];
-    return (compileRuleSet(doc).rules[0] as { test: (m: FeatureMap) => boolean }).test;
+    return (compileRuleSet(doc).rules[0] as { test: (v: FeatureVector) => boolean }).test;
   };
   const A = leaf('request.cot', 1);
   const B = leaf('request.format', 1);

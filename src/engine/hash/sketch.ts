@@ -75,6 +75,15 @@ export function hllEmpty(): Hll {
   return [];
 }
 
+/**
+ * A sketch of one hash, allocated at its size: a first push into an empty array reserves 17 slots, and
+ * most clusters keep their one-principal sketches for a whole window (a day's replay held ~450 bytes
+ * of such slots per new cluster).
+ */
+export function hllOf(hash: number): Hll {
+  return [hash >>> 0];
+}
+
 const isSparse = (sketch: Hll) => sketch.length < HLL_REGISTERS;
 
 function registerAdd(registers: { [i: number]: number }, hash: number): boolean {

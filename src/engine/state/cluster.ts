@@ -5,7 +5,7 @@
  * generations (this window and the last), so shares describe recent traffic and memory stays bounded
  * however large a campaign is.
  */
-import { type Hll, hllAdd, hllCount, hllEmpty } from '../hash/sketch';
+import { type Hll, hllAdd, hllCount, hllEmpty, hllOf } from '../hash/sketch';
 import type { Action, ClusterKind } from '../types';
 
 export interface ClusterVerdict {
@@ -36,12 +36,10 @@ interface Sketches {
 type SketchName = keyof Sketches;
 
 function add(s: Sketches, name: SketchName, h: number): boolean {
-  let sketch = s[name];
-  if (!sketch) {
-    sketch = hllEmpty();
-    s[name] = sketch;
-  }
-  return hllAdd(sketch, h);
+  const sketch = s[name];
+  if (sketch) return hllAdd(sketch, h);
+  s[name] = hllOf(h);
+  return true;
 }
 
 export interface ClusterRecord {
@@ -124,7 +122,8 @@ export function observeCluster(rec: ClusterRecord, o: ClusterObservation, now: n
   const h = o.principalHash;
   const s = rec.cur;
   rec.requests += o.weight;
-  hllAdd(rec.templates, o.template);
+  if (rec.templates.length === 0) rec.templates = hllOf(o.template);
+  else hllAdd(rec.templates, o.template);
   rec.cot += Math.max(1 / Math.min(rec.requests, 64), 1 / 64) * (o.cot - rec.cot);
   rec.lastSeen = Math.max(rec.lastSeen, now);
   let changed = add(s, 'principals', h);

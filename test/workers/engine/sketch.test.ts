@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IntSet } from '../../../src/engine/hash/int-set';
 import { anyWithin, hamming64, simhashWords } from '../../../src/engine/hash/simhash';
-import { foldWords, hash32, hllAdd, hllCount, hllEmpty, wordHashes } from '../../../src/engine/hash/sketch';
+import { foldWords, hash32, hllAdd, hllCount, hllEmpty, hllOf, wordHashes } from '../../../src/engine/hash/sketch';
 import { TupleHash } from '../../../src/engine/hash/tuple';
 import { utf8Length } from '../../../src/engine/record';
 import { distinctCount, pushRing, topCount } from '../../../src/engine/state/window';
@@ -79,6 +79,17 @@ describe('HyperLogLog, sparse then dense', () => {
     expect(s.length).toBe(3);
     expect(hllCount(s)).toBe(3);
     expect(hllCount(hllEmpty())).toBe(0);
+  });
+
+  it('hllOf(h) is the sketch an empty one becomes by adding h, and grows like one', () => {
+    for (const h of [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, -1, hash32('x', 9)]) {
+      const added = hllEmpty();
+      hllAdd(added, h);
+      const made = hllOf(h);
+      expect(made).toEqual(added);
+      for (let i = 0; i < 20; i++) expect(hllAdd(made, hash32(`w${i}`, 3))).toBe(hllAdd(added, hash32(`w${i}`, 3)));
+      expect(made).toEqual(added);
+    }
   });
 
   it('becomes 64 registers past the sparse limit and estimates within HyperLogLog error', () => {

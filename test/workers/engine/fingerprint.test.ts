@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { engineKeys, fingerprint } from '../../../src/engine/fingerprint';
-import { FINGERPRINT_HEADERS } from '../../../src/engine/fingerprint/identity';
+import { clientSoftware, FINGERPRINT_HEADERS, ipPrefix } from '../../../src/engine/fingerprint/identity';
 import { hash53, promptCues, promptFeatures, systemFeatures } from '../../../src/engine/fingerprint/prompt';
 import { toHex } from '../../../src/engine/hash/sha256';
 import { hamming64 } from '../../../src/engine/hash/simhash';
@@ -42,6 +42,62 @@ describe('who', () => {
     expect(f.endUser).toMatch(/^u_[0-9a-f]{16}$/);
     expect(f.org).toMatch(/^o_[0-9a-f]{16}$/);
     expect(JSON.stringify(f)).not.toContain('alice@example.com');
+  });
+
+  it('takes the /24 of exactly what the dotted-quad pattern it replaced took, and nothing else', () => {
+    const regexPrefix = (ip: string) => {
+      const v4 = ip.match(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.\d{1,3}$/);
+      return v4 ? [v4[1], v4[2], v4[3], '0/24'].join('.') : null;
+    };
+    const ips = [
+      '203.0.113.5',
+      '1.2.3.4',
+      '0.0.0.0',
+      '999.999.999.999',
+      '1234.1.1.1',
+      '1.1.1.1234',
+      '1.2.3',
+      '1.2.3.4.5',
+      '.1.2.3',
+      '1.2.3.',
+    ];
+    ips.push('1..2.3', '1.2.3.4\n', ' 1.2.3.4', '1.2.3.4 ', 'a.b.c.d', '١.٢.٣.٤', '1.2.3.٤', '', '.', '...', '1.2.3.4/24', '01.002.3.4');
+    // Near misses of dotted quads: 3-5 groups of 0-4 characters, mostly digits, mostly dot-separated.
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    for (let i = 0; i < 3000; i++) {
+      const groups = Array.from({ length: [4, 4, 4, 3, 5][next(5)] as number }, () =>
+        Array.from({ length: [1, 2, 3, 1, 2, 3, 0, 4][next(8)] as number }, () => '0123456789012345678a'[next(20)]).join(''),
+      );
+      ips.push(groups.map((g, k) => (k === 0 ? g : `${'.........:'[next(10)]}${g}`)).join(''));
+    }
+    let quads = 0;
+    for (const ip of ips) {
+      const want = regexPrefix(ip);
+      if (want === null) {
+        expect(ipPrefix(ip).endsWith('.0/24') && ipPrefix(ip) !== ip, JSON.stringify(ip)).toBe(false);
+      } else {
+        quads++;
+        expect(ipPrefix(ip), JSON.stringify(ip)).toBe(want);
+      }
+    }
+    expect(quads).toBeGreaterThan(100);
+  });
+
+  it('reads the user agent the same however often it recurs', () => {
+    const headers = { 'user-agent': 'Anthropic/JS 0.60.0', 'x-stainless-lang': 'js', 'x-stainless-package-version': '0.60.0' };
+    const first = clientSoftware(headers);
+    expect(first).toEqual({ uaFamily: 'anthropic/js', uaVersion: '0', sdkOfficial: true, sdkMismatch: false, sdkLang: 'js' });
+    expect(clientSoftware({ ...headers })).toEqual(first);
+    expect(clientSoftware({ 'user-agent': 'Anthropic/JS 0.60.0' })).toMatchObject({
+      uaFamily: 'anthropic/js',
+      sdkOfficial: false,
+      sdkMismatch: true,
+    });
+    expect(clientSoftware({})).toMatchObject({ uaFamily: 'none', uaVersion: '' });
   });
 
   it('reads no header but FINGERPRINT_HEADERS and the trusted org header (the Worker copies only those)', () => {

@@ -62,7 +62,16 @@ export interface ClusterRecord {
   verdict: ClusterVerdict | null;
 }
 
-const emptySketches = (): Sketches => ({});
+// Every field present from the start, unset ones undefined: sketches gained fields in any order, so
+// the code reading them saw many hidden classes (callgrind, a warm replay pass: -1.8% instructions).
+const emptySketches = (): Sketches => ({
+  principals: undefined,
+  fresh: undefined,
+  judged: undefined,
+  suspects: undefined,
+  stopped: undefined,
+  established: undefined,
+});
 
 export function newCluster(key: string, kind: ClusterKind, now: number): ClusterRecord {
   return {

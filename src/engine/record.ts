@@ -140,9 +140,11 @@ export function decisionLine(id: string, d: Decision): DecisionLine {
  * Tested equal to it.
  */
 export function decisionJson(id: string, d: Decision): string {
-  const would = d.wouldAction === undefined ? '' : `,"would_action":${JSON.stringify(d.wouldAction)}`;
-  const score = JSON.stringify(Math.round(d.score * 10_000) / 10_000);
-  return `{"id":${JSON.stringify(id)},"action":${JSON.stringify(d.action)}${would},"reached_origin":${!isStop(d.action)},"score":${score},"reasons":${JSON.stringify(d.reasons)},"principal":${JSON.stringify(d.principal)}}`;
+  // Actions are a fixed set of plain words, and a finite number prints as JSON does: no quoting needed.
+  const would = d.wouldAction === undefined ? '' : `,"would_action":"${d.wouldAction}"`;
+  const rounded = Math.round(d.score * 10_000) / 10_000;
+  const score = Number.isFinite(rounded) ? rounded : null;
+  return `{"id":${JSON.stringify(id)},"action":"${d.action}"${would},"reached_origin":${!isStop(d.action)},"score":${score},"reasons":${JSON.stringify(d.reasons)},"principal":${JSON.stringify(d.principal)}}`;
 }
 
 export function errorLine(id: string | null, message: string): DecisionLine {

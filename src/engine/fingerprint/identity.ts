@@ -71,12 +71,17 @@ export function engineKeys(pepper: string): EngineKeys {
  */
 export const FINGERPRINT_HEADERS = ['x-api-key', 'authorization', 'user-agent', 'x-stainless-lang', 'x-stainless-package-version'] as const;
 
+// What SDKs send; tested without building a match, and read with the general pattern otherwise.
+const PLAIN_BEARER = /^Bearer \S+$/;
+
 /** The API key as sent: `x-api-key`, or `Authorization: Bearer`. */
 export function apiKeyOf(headers: Record<string, string>): string | null {
   const direct = headers['x-api-key']?.trim();
   if (direct) return direct;
-  const auth = headers.authorization?.match(/^\s*Bearer\s+(\S+)\s*$/i)?.[1];
-  return auth ?? null;
+  const authorization = headers.authorization;
+  if (authorization === undefined) return null;
+  if (PLAIN_BEARER.test(authorization)) return authorization.slice(7);
+  return authorization.match(/^\s*Bearer\s+(\S+)\s*$/i)?.[1] ?? null;
 }
 
 export function keyHashOf(keys: EngineKeys, rawKey: string): string {

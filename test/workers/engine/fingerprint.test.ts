@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { engineKeys, fingerprint } from '../../../src/engine/fingerprint';
-import { clientSoftware, FINGERPRINT_HEADERS, ipPrefix } from '../../../src/engine/fingerprint/identity';
+import { apiKeyOf, clientSoftware, FINGERPRINT_HEADERS, ipPrefix } from '../../../src/engine/fingerprint/identity';
 import { hash53, promptCues, promptFeatures, systemFeatures } from '../../../src/engine/fingerprint/prompt';
 import { toHex } from '../../../src/engine/hash/sha256';
 import { hamming64 } from '../../../src/engine/hash/simhash';
@@ -42,6 +42,24 @@ describe('who', () => {
     expect(f.endUser).toMatch(/^u_[0-9a-f]{16}$/);
     expect(f.org).toMatch(/^o_[0-9a-f]{16}$/);
     expect(JSON.stringify(f)).not.toContain('alice@example.com');
+  });
+
+  it('reads a Bearer key as the general pattern does, whatever the spacing, case or trailing bytes', () => {
+    const general = (auth: string) => auth.match(/^\s*Bearer\s+(\S+)\s*$/i)?.[1] ?? null;
+    const forms = ['Bearer sk-1', 'bearer sk-1', 'BEARER sk-1', '  Bearer   sk-1  ', 'Bearer sk 1', 'Bearer ', 'Bearer', 'Bearer\tsk-1'];
+    forms.push(
+      'Bearer sk-1\u00a0',
+      'Bearer sk-1\n',
+      'Bearer \u00a0sk-1',
+      'Basic c2stMQ==',
+      '',
+      'Bearer sk-é',
+      'Bearersk-1',
+      'Bearer  sk-1',
+    );
+    for (const authorization of forms) expect(apiKeyOf({ authorization }), JSON.stringify(authorization)).toBe(general(authorization));
+    expect(apiKeyOf({ 'x-api-key': ' sk-2 ', authorization: 'Bearer sk-1' })).toBe('sk-2');
+    expect(apiKeyOf({})).toBeNull();
   });
 
   it('takes the /24 of exactly what the dotted-quad pattern it replaced took, and nothing else', () => {

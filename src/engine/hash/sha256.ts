@@ -25,6 +25,11 @@ function compress(state: Int32Array, block: Uint8Array, offset: number): void {
     const j = offset + i * 4;
     W[i] = ((block[j] as number) << 24) | ((block[j + 1] as number) << 16) | ((block[j + 2] as number) << 8) | (block[j + 3] as number);
   }
+  compressW(state);
+}
+
+/** One block already in W[0..15], as 32-bit words. */
+function compressW(state: Int32Array): void {
   for (let i = 16; i < 64; i++) {
     const w15 = W[i - 15] as number;
     const w2 = W[i - 2] as number;
@@ -74,6 +79,12 @@ const TAIL_VIEW = new DataView(TAIL.buffer);
  * hashes a dozen short strings a request.
  */
 function digestInto(out: Uint8Array, data: Uint8Array, length: number, init: ArrayLike<number> = IV, prefixBytes = 0): Uint8Array {
+  hashInState(data, length, init, prefixBytes);
+  return stateBytes(out);
+}
+
+/** SHA-256 as `digestInto` computes it, left in STATE as words. */
+function hashInState(data: Uint8Array, length: number, init: ArrayLike<number>, prefixBytes: number): void {
   STATE.set(init);
   const full = length - (length % 64);
   for (let off = 0; off < full; off += 64) compress(STATE, data, off);
@@ -86,6 +97,10 @@ function digestInto(out: Uint8Array, data: Uint8Array, length: number, init: Arr
   TAIL_VIEW.setUint32(tailSize - 8, Math.floor(bits / 0x100000000));
   TAIL_VIEW.setUint32(tailSize - 4, bits >>> 0);
   for (let off = 0; off < tailSize; off += 64) compress(STATE, TAIL, off);
+}
+
+/** STATE's words as the digest's bytes, into `out`. */
+function stateBytes(out: Uint8Array): Uint8Array {
   for (let i = 0; i < 8; i++) {
     const w = STATE[i] as number;
     out[i * 4] = w >>> 24;
@@ -139,14 +154,20 @@ export class Hmac {
     compress(this.outer, opad, 0);
   }
 
-  private readonly innerOut = new Uint8Array(32);
-
   digest(message: string | Uint8Array, out = new Uint8Array(32)): Uint8Array {
     if (typeof message === 'string') {
       const { bytes, length } = encodeUtf8(message);
-      digestInto(this.innerOut, bytes, length, this.inner, 64);
-    } else digestInto(this.innerOut, message, message.length, this.inner, 64);
-    return digestInto(out, this.innerOut, 32, this.outer, 64);
+      hashInState(bytes, length, this.inner, 64);
+    } else hashInState(message, message.length, this.inner, 64);
+    // The outer message is the inner digest: one block whose words are STATE's, then the padding for
+    // 64 + 32 bytes. Set as words, it skips the inner digest's bytes and the tail's byte-by-byte build.
+    for (let i = 0; i < 8; i++) W[i] = STATE[i] as number;
+    W[8] = 0x80000000 | 0;
+    W.fill(0, 9, 15);
+    W[15] = (64 + 32) * 8;
+    STATE.set(this.outer);
+    compressW(STATE);
+    return stateBytes(out);
   }
 
   /** Hex of the first `bytes` bytes (after `prefix`): a compact, keyed identifier. */

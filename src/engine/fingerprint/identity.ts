@@ -35,18 +35,28 @@ export interface EngineKeys {
 /** Entries per kind and generation (~0.2 KB each): in isolate memory only, never stored. */
 const MEMO_GENERATION = 5_000;
 
+/**
+ * Longer material (a key, end-user id or header is whatever a client sends) is hashed every time, not
+ * held: 10,000 memo entries of a client's choosing must not grow an isolate by their length.
+ */
+export const MEMO_MAX_CHARS = 256;
+
 const keyCache = new Map<string, EngineKeys>();
 
 function idMemo(hmac: Hmac): EngineKeys['id'] {
   // One map per kind, keyed by the material itself: no per-request concatenation to look an id up.
   const memos = new Map<IdKind, GenerationalMemo<string, string>>();
   for (const kind of Object.keys(ID_KINDS) as IdKind[]) memos.set(kind, new GenerationalMemo(MEMO_GENERATION));
+  const hash = (kind: IdKind, material: string) => {
+    const { bytes, label } = ID_KINDS[kind];
+    return hmac.hex(`${kind}\u0000${material}`, bytes, label);
+  };
   return function id(kind, material) {
+    if (material.length > MEMO_MAX_CHARS) return hash(kind, material);
     const memo = memos.get(kind) as GenerationalMemo<string, string>;
     let out = memo.get(material);
     if (out === undefined) {
-      const { bytes, label } = ID_KINDS[kind];
-      out = hmac.hex(`${kind}\u0000${material}`, bytes, label);
+      out = hash(kind, material);
       memo.set(material, out);
     }
     return out;
@@ -143,11 +153,16 @@ interface UserAgent {
 // A service sees few user agents (its SDKs' and scripts' versions): each is read once.
 const userAgents = new GenerationalMemo<string, UserAgent>(1_000);
 
+function parseUserAgent(ua: string): UserAgent {
+  const m = ua.match(/^\s*([A-Za-z][\w.-]*(?:\/[A-Za-z]+)?)(?:[/ ]v?(\d+))?/);
+  return { family: (m?.[1] ?? 'none').toLowerCase(), version: m?.[2] ?? '' };
+}
+
 function userAgentOf(ua: string): UserAgent {
+  if (ua.length > MEMO_MAX_CHARS) return parseUserAgent(ua);
   let parsed = userAgents.get(ua);
   if (parsed === undefined) {
-    const m = ua.match(/^\s*([A-Za-z][\w.-]*(?:\/[A-Za-z]+)?)(?:[/ ]v?(\d+))?/);
-    parsed = { family: (m?.[1] ?? 'none').toLowerCase(), version: m?.[2] ?? '' };
+    parsed = parseUserAgent(ua);
     userAgents.set(ua, parsed);
   }
   return parsed;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { engineKeys, fingerprint } from '../../../src/engine/fingerprint';
-import { apiKeyOf, clientSoftware, FINGERPRINT_HEADERS, ipPrefix } from '../../../src/engine/fingerprint/identity';
+import { apiKeyOf, clientSoftware, FINGERPRINT_HEADERS, ipPrefix, MEMO_MAX_CHARS } from '../../../src/engine/fingerprint/identity';
 import { hash53, promptCues, promptFeatures, systemFeatures } from '../../../src/engine/fingerprint/prompt';
 import { toHex } from '../../../src/engine/hash/sha256';
 import { hamming64 } from '../../../src/engine/hash/simhash';
@@ -42,6 +42,17 @@ describe('who', () => {
     expect(f.endUser).toMatch(/^u_[0-9a-f]{16}$/);
     expect(f.org).toMatch(/^o_[0-9a-f]{16}$/);
     expect(JSON.stringify(f)).not.toContain('alice@example.com');
+  });
+
+  it('hashes material too long for the memos every time, to the keyed id a short one would get', async () => {
+    const user = `user-${'é'.repeat(MEMO_MAX_CHARS)}`;
+    const key = await crypto.subtle.importKey('raw', new TextEncoder().encode('test-pepper'), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+    ]);
+    const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`user\u0000${user}`)));
+    for (let i = 0; i < 2; i++) expect(fp(anthropic({ extra: { metadata: { user_id: user } } })).endUser).toBe(`u_${toHex(mac, 8)}`);
+    const ua = `curl/8.5.0 ${'x'.repeat(MEMO_MAX_CHARS)}`;
+    for (let i = 0; i < 2; i++) expect(clientSoftware({ 'user-agent': ua })).toMatchObject({ uaFamily: 'curl', uaVersion: '8' });
   });
 
   it('reads a Bearer key as the general pattern does, whatever the spacing, case or trailing bytes', () => {

@@ -13,6 +13,7 @@ import {
   type IdKind,
   ipPrefix,
   keyHashOf,
+  MEMO_MAX_CHARS,
   orgHashOf,
   tlsFingerprint,
 } from './identity';
@@ -168,6 +169,7 @@ function shapeKey(keys: EngineKeys, surface: ApiSurface, body: BodySummary, clie
 const surfaces = new GenerationalMemo<string, ApiSurface>(256);
 
 function surfaceOf(url: string): ApiSurface {
+  if (url.length > MEMO_MAX_CHARS) return apiSurface(safeUrl(url).pathname); // a client's long URL is not held
   let surface = surfaces.get(url);
   if (surface === undefined) {
     surface = apiSurface(safeUrl(url).pathname);

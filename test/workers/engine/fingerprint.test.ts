@@ -163,6 +163,8 @@ describe('what', () => {
   it('reads the API surface and the harvest asks', () => {
     const f = fp(anthropic({ thinking: 8000, maxTokens: 12000 }));
     expect(f.surface).toBe('anthropic.messages');
+    const longUrl = `https://api.example.com/v1/messages?trace=${'x'.repeat(MEMO_MAX_CHARS)}`;
+    for (let i = 0; i < 2; i++) expect(fp({ ...anthropic(), url: longUrl }).surface).toBe('anthropic.messages');
     expect(f.thinkingBudget).toBe(8000);
     expect(f.maxTokens).toBe(12000);
     const oai = fingerprint(

@@ -1,3 +1,6 @@
+/** The bound for string keys a client chooses: longer ones are computed every time, not held. */
+export const MEMO_MAX_CHARS = 256;
+
 /**
  * A bounded memo in two generations. When the current generation fills it becomes the previous one,
  * and the one before is dropped; a hit in the previous generation copies the entry forward. What
@@ -9,7 +12,14 @@ export class GenerationalMemo<K, V> {
   private current = new Map<K, V>();
   private previous = new Map<K, V>();
 
-  constructor(readonly perGeneration: number) {}
+  /**
+   * `maxKeyChars`: string keys longer than this are never held. Where a client chooses the keys (an API
+   * key, an end-user id, a header, a URL), entries of its choosing must not grow an isolate by their length.
+   */
+  constructor(
+    readonly perGeneration: number,
+    private readonly maxKeyChars = Number.POSITIVE_INFINITY,
+  ) {}
 
   get(key: K): V | undefined {
     const hit = this.current.get(key);
@@ -20,6 +30,7 @@ export class GenerationalMemo<K, V> {
   }
 
   set(key: K, value: V): void {
+    if (typeof key === 'string' && key.length > this.maxKeyChars) return;
     this.current.set(key, value);
     if (this.current.size >= this.perGeneration) {
       this.previous = this.current;

@@ -1,6 +1,6 @@
 /** Who sent a request: hashed key, org, end user, network, TLS and client software. */
 import { Hmac } from '../hash/sha256';
-import { GenerationalMemo } from '../memo';
+import { GenerationalMemo, MEMO_MAX_CHARS } from '../memo';
 import type { CfProperties } from '../types';
 
 /**
@@ -35,28 +35,19 @@ export interface EngineKeys {
 /** Entries per kind and generation (~0.2 KB each): in isolate memory only, never stored. */
 const MEMO_GENERATION = 5_000;
 
-/**
- * Longer material (a key, end-user id or header is whatever a client sends) is hashed every time, not
- * held: 10,000 memo entries of a client's choosing must not grow an isolate by their length.
- */
-export const MEMO_MAX_CHARS = 256;
-
 const keyCache = new Map<string, EngineKeys>();
 
 function idMemo(hmac: Hmac): EngineKeys['id'] {
   // One map per kind, keyed by the material itself: no per-request concatenation to look an id up.
   const memos = new Map<IdKind, GenerationalMemo<string, string>>();
-  for (const kind of Object.keys(ID_KINDS) as IdKind[]) memos.set(kind, new GenerationalMemo(MEMO_GENERATION));
-  const hash = (kind: IdKind, material: string) => {
-    const { bytes, label } = ID_KINDS[kind];
-    return hmac.hex(`${kind}\u0000${material}`, bytes, label);
-  };
+  // Material is whatever a client sends: longer than MEMO_MAX_CHARS, it is hashed every time.
+  for (const kind of Object.keys(ID_KINDS) as IdKind[]) memos.set(kind, new GenerationalMemo(MEMO_GENERATION, MEMO_MAX_CHARS));
   return function id(kind, material) {
-    if (material.length > MEMO_MAX_CHARS) return hash(kind, material);
     const memo = memos.get(kind) as GenerationalMemo<string, string>;
     let out = memo.get(material);
     if (out === undefined) {
-      out = hash(kind, material);
+      const { bytes, label } = ID_KINDS[kind];
+      out = hmac.hex(`${kind}\u0000${material}`, bytes, label);
       memo.set(material, out);
     }
     return out;
@@ -151,18 +142,13 @@ interface UserAgent {
 }
 
 // A service sees few user agents (its SDKs' and scripts' versions): each is read once.
-const userAgents = new GenerationalMemo<string, UserAgent>(1_000);
-
-function parseUserAgent(ua: string): UserAgent {
-  const m = ua.match(/^\s*([A-Za-z][\w.-]*(?:\/[A-Za-z]+)?)(?:[/ ]v?(\d+))?/);
-  return { family: (m?.[1] ?? 'none').toLowerCase(), version: m?.[2] ?? '' };
-}
+const userAgents = new GenerationalMemo<string, UserAgent>(1_000, MEMO_MAX_CHARS);
 
 function userAgentOf(ua: string): UserAgent {
-  if (ua.length > MEMO_MAX_CHARS) return parseUserAgent(ua);
   let parsed = userAgents.get(ua);
   if (parsed === undefined) {
-    parsed = parseUserAgent(ua);
+    const m = ua.match(/^\s*([A-Za-z][\w.-]*(?:\/[A-Za-z]+)?)(?:[/ ]v?(\d+))?/);
+    parsed = { family: (m?.[1] ?? 'none').toLowerCase(), version: m?.[2] ?? '' };
     userAgents.set(ua, parsed);
   }
   return parsed;

@@ -1,7 +1,7 @@
 /** fingerprint(request) -> Features: computed once per request, pure, bounded on any input. */
 
 import { TupleHash } from '../hash/tuple';
-import { GenerationalMemo } from '../memo';
+import { GenerationalMemo, MEMO_MAX_CHARS } from '../memo';
 import { type ApiSurface, apiSurface } from '../surface';
 import type { ClusterRef, Features, RawRequest } from '../types';
 import { type BodySummary, summarizeBody } from './body';
@@ -13,7 +13,6 @@ import {
   type IdKind,
   ipPrefix,
   keyHashOf,
-  MEMO_MAX_CHARS,
   orgHashOf,
   tlsFingerprint,
 } from './identity';
@@ -166,10 +165,9 @@ function shapeKey(keys: EngineKeys, surface: ApiSurface, body: BodySummary, clie
 }
 
 // A service sees few distinct request URLs: each is parsed once, not on every request.
-const surfaces = new GenerationalMemo<string, ApiSurface>(256);
+const surfaces = new GenerationalMemo<string, ApiSurface>(256, MEMO_MAX_CHARS);
 
 function surfaceOf(url: string): ApiSurface {
-  if (url.length > MEMO_MAX_CHARS) return apiSurface(safeUrl(url).pathname); // a client's long URL is not held
   let surface = surfaces.get(url);
   if (surface === undefined) {
     surface = apiSurface(safeUrl(url).pathname);

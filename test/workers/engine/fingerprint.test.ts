@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { engineKeys, fingerprint } from '../../../src/engine/fingerprint';
-import { apiKeyOf, clientSoftware, FINGERPRINT_HEADERS, ipPrefix, MEMO_MAX_CHARS } from '../../../src/engine/fingerprint/identity';
+import { apiKeyOf, clientSoftware, FINGERPRINT_HEADERS, ipPrefix } from '../../../src/engine/fingerprint/identity';
 import { hash53, promptCues, promptFeatures, systemFeatures } from '../../../src/engine/fingerprint/prompt';
 import { toHex } from '../../../src/engine/hash/sha256';
 import { hamming64 } from '../../../src/engine/hash/simhash';
-import { GenerationalMemo } from '../../../src/engine/memo';
+import { GenerationalMemo, MEMO_MAX_CHARS } from '../../../src/engine/memo';
 import { NEAR_DUP_BITS } from '../../../src/engine/state/principal';
 import { anthropic } from './requests';
 
@@ -340,6 +340,18 @@ describe('memoised content', () => {
     expect(memo.get('once-0')).toBeUndefined();
     expect(memo.get('once-39')).toBe(39);
     expect(memo.get('never')).toBeUndefined();
+  });
+
+  it('never holds a string key longer than its bound, and holds one at the bound', () => {
+    const memo = new GenerationalMemo<string, number>(4, 8);
+    memo.set('x'.repeat(9), 1);
+    expect(memo.get('x'.repeat(9))).toBeUndefined();
+    expect(memo.size).toBe(0);
+    memo.set('x'.repeat(8), 2);
+    expect(memo.get('x'.repeat(8))).toBe(2);
+    const numbers = new GenerationalMemo<number, number>(4, 8);
+    numbers.set(1234567890123, 3); // the bound is on a string's length: numbers are held
+    expect(numbers.get(1234567890123)).toBe(3);
   });
 
   it('keys the memos by a 53-bit hash: no prompt text is held, and the seed changes every key', () => {

@@ -7,9 +7,9 @@ import type { ListHit } from './decide';
 import { type EngineKeys, fingerprint } from './fingerprint';
 import { clusterObservation, observeAndDecide } from './pipeline';
 import type { CompiledRuleSet } from './rules/compile';
-import { type ClusterRecord, type ClusterStats, newCluster, observeCluster } from './state/cluster';
+import { type ClusterObservation, type ClusterRecord, type ClusterStats, newCluster, observeCluster } from './state/cluster';
 import { newPrincipal, observeUsage, type PrincipalRecord } from './state/principal';
-import { type Decision, type Features, isStop, type RawRequest, type Usage } from './types';
+import { type ClusterKind, type Decision, type Features, isStop, type RawRequest, type Usage } from './types';
 
 export interface MemoryEngineOptions {
   rules: CompiledRuleSet;
@@ -22,9 +22,21 @@ export interface Processed {
   features: Features;
 }
 
-/** A cluster's record and its board entry as last published: one map lookup finds both. */
+/**
+ * A cluster's record and its board entry as last published: one map lookup finds both. Over half of a
+ * day's clusters (one prompt's frame or template) are seen once, and a cluster seen once is never
+ * published (one principal is below the board's floor: `minJudged` is at least 2), so its record is
+ * made only at its second sighting, from the first one held here: what it then holds, and every
+ * decision, is what it would have been.
+ */
 interface ClusterSlot {
-  rec: ClusterRecord;
+  key: string;
+  kind: ClusterKind;
+  /** Undefined while the cluster has been seen once. */
+  rec: ClusterRecord | undefined;
+  /** That one sighting, until the record is made. */
+  first: ClusterObservation | undefined;
+  firstAt: number;
   published: BoardEntry | undefined;
   dirty: boolean;
   /** The stats last computed, and for which generation window (`windowMs:gen`), until a counted sketch changes. */
@@ -39,10 +51,24 @@ export class MemoryEngine {
   private readonly orgOfKey = new Map<string, string>();
   private readonly dirty: ClusterSlot[] = [];
   private boardAt = Number.NEGATIVE_INFINITY;
-  rules: CompiledRuleSet;
+  private ruleSet: CompiledRuleSet;
 
   constructor(private readonly options: MemoryEngineOptions) {
-    this.rules = options.rules;
+    this.ruleSet = options.rules;
+  }
+
+  get rules(): CompiledRuleSet {
+    return this.ruleSet;
+  }
+
+  /** New rules apply from the next request; a first sighting held back is recorded under the rules it came under. */
+  set rules(rules: CompiledRuleSet) {
+    for (const slot of this.slots.values()) {
+      if (!slot.first) continue;
+      this.recordOf(slot);
+      this.markDirty(slot);
+    }
+    this.ruleSet = rules;
   }
 
   private sweptAt = 0;
@@ -55,8 +81,9 @@ export class MemoryEngine {
     const windowMs = this.rules.clusterPolicy.windowMs;
     if (now - this.sweptAt < windowMs) return;
     this.sweptAt = now;
-    for (const [key, { rec }] of this.slots) {
-      if (rec.lastSeen < now - 2 * windowMs && !(rec.verdict && rec.verdict.until > now)) this.slots.delete(key);
+    for (const [key, { rec, firstAt }] of this.slots) {
+      const lastSeen = rec ? rec.lastSeen : firstAt;
+      if (lastSeen < now - 2 * windowMs && !(rec?.verdict && rec.verdict.until > now)) this.slots.delete(key);
     }
   }
 
@@ -72,7 +99,7 @@ export class MemoryEngine {
     for (const slot of this.dirty) {
       slot.dirty = false;
       // A swept cluster's slot may still be listed here; publishing it again is harmless.
-      const entry = boardEntryFor(slot.rec, this.rules, now, slot.statsWindow === window ? slot.stats : undefined);
+      const entry = boardEntryFor(this.recordOf(slot), this.rules, now, slot.statsWindow === window ? slot.stats : undefined);
       if (entry) {
         slot.published = entry;
         slot.stats = entry.stats;
@@ -98,7 +125,17 @@ export class MemoryEngine {
     const slots = features.clusters.map((ref) => {
       let slot = this.slots.get(ref.key);
       if (!slot) {
-        slot = { rec: newCluster(ref.key, ref.kind, now), published: undefined, dirty: false, stats: undefined, statsWindow: '' };
+        slot = {
+          key: ref.key,
+          kind: ref.kind,
+          rec: undefined,
+          first: undefined,
+          firstAt: now,
+          published: undefined,
+          dirty: false,
+          stats: undefined,
+          statsWindow: '',
+        };
         this.slots.set(ref.key, slot);
       }
       return slot;
@@ -106,12 +143,14 @@ export class MemoryEngine {
     const sightings = sightingsFor(features.clusters, (_k, i) => slots[i]?.published, this.rules, now);
     const result = observeAndDecide(principal, features, sightings, this.rules, list, now);
     const obs = clusterObservation(features, result, principal, this.rules, now);
+    const { windowMs, minJudged } = this.rules.clusterPolicy;
     for (const slot of slots) {
-      if (observeCluster(slot.rec, obs, now, this.rules.clusterPolicy.windowMs)) slot.stats = undefined;
-      if (!slot.dirty) {
-        slot.dirty = true;
-        this.dirty.push(slot);
+      if (slot.rec === undefined && slot.first === undefined && minJudged >= 2) {
+        slot.first = obs; // its first sighting: nothing to publish yet (see ClusterSlot)
+        continue;
       }
+      if (observeCluster(this.recordOf(slot), obs, now, windowMs)) slot.stats = undefined;
+      this.markDirty(slot);
     }
     return { decision: result.decision, features };
   }
@@ -126,7 +165,23 @@ export class MemoryEngine {
 
   /** Cluster records held (for state-size measurements). */
   clusterRecords(): IterableIterator<ClusterRecord> {
-    return Array.from(this.slots.values(), (s) => s.rec).values();
+    return Array.from(this.slots.values(), (s) => this.recordOf(s)).values();
+  }
+
+  private markDirty(slot: ClusterSlot): void {
+    if (slot.dirty) return;
+    slot.dirty = true;
+    this.dirty.push(slot);
+  }
+
+  /** A slot's record, made from its first sighting if it has none yet. */
+  private recordOf(slot: ClusterSlot): ClusterRecord {
+    if (slot.rec) return slot.rec;
+    const rec = newCluster(slot.key, slot.kind, slot.firstAt);
+    if (slot.first) observeCluster(rec, slot.first, slot.firstAt, this.rules.clusterPolicy.windowMs);
+    slot.rec = rec;
+    slot.first = undefined;
+    return rec;
   }
 
   /** Stops are what a replay driver reacts to (e.g. by rotating its key). */

@@ -280,6 +280,67 @@ describe('cluster stats reuse', () => {
   });
 });
 
+describe('clusters seen once', () => {
+  // Accounts sharing a wrapper around the same questions (frames and templates recur), then each
+  // question once without it (seen once).
+  const traffic = Array.from({ length: 28 }, (_, i) => ({
+    key: `sk-shared-${i % 5}`,
+    prompt: i < 20 ? wrapper(QUESTIONS[i % QUESTIONS.length] as string) : (QUESTIONS[i - 20] as string),
+    at: T0 + i * 7 * MIN,
+  }));
+  const send = (engine: MemoryEngine, r: (typeof traffic)[number]) =>
+    engine.process(anthropic({ key: r.key, prompt: r.prompt, maxTokens: 8192 }), r.at);
+
+  it('are recorded at their second sighting as they would have been at their first', () => {
+    const engine = newEngine();
+    // What each cluster's record must say, tallied from the requests themselves.
+    const expected = new Map<string, { firstSeen: number; lastSeen: number; requests: number; principals: Set<string> }>();
+    for (const r of traffic) {
+      const { features } = send(engine, r);
+      for (const { key } of features.clusters) {
+        const e = expected.get(key) ?? { firstSeen: r.at, lastSeen: r.at, requests: 0, principals: new Set<string>() };
+        e.lastSeen = r.at;
+        e.requests++;
+        e.principals.add(features.principal);
+        expected.set(key, e);
+      }
+    }
+    const kept = [...engine.clusterRecords()];
+    expect(kept.map((c) => c.key).sort()).toEqual([...expected.keys()].sort());
+    for (const c of kept) {
+      const e = expected.get(c.key);
+      expect({ key: c.key, firstSeen: c.firstSeen, lastSeen: c.lastSeen, requests: c.requests }).toEqual({
+        key: c.key,
+        firstSeen: e?.firstSeen,
+        lastSeen: e?.lastSeen,
+        requests: e?.requests,
+      });
+      expect(clusterStats(c, T0 + 4 * 60 * MIN, engine.rules.clusterPolicy.windowMs).principals).toBe(e?.principals.size);
+      expect(c.gen).toBe(Math.floor(c.lastSeen / engine.rules.clusterPolicy.windowMs));
+    }
+    expect(kept.some((c) => c.kind === 'prefix' && c.requests >= 5)).toBe(true); // second sightings happened
+    expect(kept.some((c) => c.kind === 'template' && c.requests === 1)).toBe(true); // and first ones were held
+  });
+
+  it('held back when the rules change, are recorded under the rules they came under', () => {
+    const doc = structuredClone(DEFAULT_RULE_SET) as RuleSet;
+    doc.evaluator.clusters.freshAge = '1d'; // another generation window (12 h by default)
+    doc.version = 2;
+    const longer = compileRuleSet(doc);
+    const engine = newEngine();
+    const windowMs = engine.rules.clusterPolicy.windowMs;
+    const seenBefore = new Set<string>();
+    const seenAfter = new Set<string>();
+    for (const [i, r] of traffic.entries()) {
+      if (i === 22) engine.rules = longer;
+      for (const { key } of send(engine, r).features.clusters) (i < 22 ? seenBefore : seenAfter).add(key);
+    }
+    const onlyBefore = [...engine.clusterRecords()].filter((c) => seenBefore.has(c.key) && !seenAfter.has(c.key));
+    expect(onlyBefore.length).toBeGreaterThan(0);
+    for (const c of onlyBefore) expect(c.gen).toBe(Math.floor(c.lastSeen / windowMs));
+  });
+});
+
 describe('near-duplicate share', () => {
   it('is the same on a record read anew from storage (its parsed SimHash ring is rebuilt)', () => {
     const prompts = [

@@ -35,8 +35,15 @@ function promptOf(bytes: number, rng: Rng, corpus: string[]): string {
   return `${text.slice(0, bytes - 60)}\nExplain your reasoning step by step before answering.`;
 }
 
+// As a request's body arrives: text decoded from its bytes, one flat string. `JSON.stringify` builds a
+// long result as a rope, which the engine's first `JSON.parse` would flatten at a cost no real body has
+// (for the 64 KB prompts, a 128 KB copy on fresh pages: about 40 page faults, ~0.4 ms here).
+const utf8 = new TextEncoder();
+const fromWire = new TextDecoder();
+
 function request(i: number, body: unknown): RawRequest {
-  const text = JSON.stringify(body);
+  const bytes = utf8.encode(JSON.stringify(body));
+  const text = fromWire.decode(bytes);
   return {
     method: 'POST',
     url: 'https://api.example.com/v1/messages',
@@ -49,7 +56,7 @@ function request(i: number, body: unknown): RawRequest {
     ip: `198.51.${i % 200}.${i % 250}`,
     cf: { asn: 64500 + (i % 40), country: 'US', botManagement: { ja4: 't13d1715h2_5b57614c22b0_3d5424432f57' } },
     body: text,
-    bodyBytes: text.length,
+    bodyBytes: bytes.length,
   };
 }
 

@@ -4,12 +4,12 @@
  */
 import { type BoardEntry, boardEntryFor, sightingsFor } from './board';
 import type { ListHit } from './decide';
-import { type EngineKeys, fingerprint } from './fingerprint';
+import { type EngineKeys, type FingerprintOptions, fingerprint } from './fingerprint';
 import { clusterObservation, observeAndDecide } from './pipeline';
 import type { CompiledRuleSet } from './rules/compile';
 import { type ClusterObservation, type ClusterRecord, type ClusterStats, newCluster, observeCluster } from './state/cluster';
 import { newPrincipal, observeUsage, type PrincipalRecord } from './state/principal';
-import { type ClusterKind, type Decision, type Features, isStop, type RawRequest, type Usage } from './types';
+import { type ClusterKind, type ClusterRef, type Decision, type Features, isStop, type RawRequest, type Usage } from './types';
 
 export interface MemoryEngineOptions {
   rules: CompiledRuleSet;
@@ -53,8 +53,16 @@ export class MemoryEngine {
   private boardAt = Number.NEGATIVE_INFINITY;
   private ruleSet: CompiledRuleSet;
 
-  constructor(private readonly options: MemoryEngineOptions) {
+  private readonly fingerprintOptions: FingerprintOptions;
+  private readonly requestSlots: ClusterSlot[] = [];
+
+  constructor(options: MemoryEngineOptions) {
     this.ruleSet = options.rules;
+    this.fingerprintOptions = {
+      keys: options.keys,
+      trustedOrgHeader: options.trustedOrgHeader ?? null,
+      orgOfKey: (k) => this.orgOfKey.get(k) ?? null,
+    };
   }
 
   get rules(): CompiledRuleSet {
@@ -111,18 +119,20 @@ export class MemoryEngine {
 
   process(raw: RawRequest, now: number): Processed {
     this.refreshBoard(now);
-    const features = fingerprint(raw, {
-      keys: this.options.keys,
-      trustedOrgHeader: this.options.trustedOrgHeader ?? null,
-      orgOfKey: (k) => this.orgOfKey.get(k) ?? null,
-    });
+    const features = fingerprint(raw, this.fingerprintOptions);
     let principal = this.principals.get(features.principal);
     if (!principal) {
       principal = newPrincipal(features.principal, now);
       this.principals.set(features.principal, principal);
     }
     const list = this.lists.get(features.principal) ?? (features.org ? this.lists.get(features.org) : undefined) ?? null;
-    const slots = features.clusters.map((ref) => {
+    // Indexed loops over the request's clusters, into a reused list: `process` is synchronous, and the
+    // closures and iterators of `map` and `for...of` were a few hundred bytes a request to collect.
+    const refs = features.clusters;
+    const slots = this.requestSlots;
+    slots.length = 0;
+    for (let i = 0; i < refs.length; i++) {
+      const ref = refs[i] as ClusterRef;
       let slot = this.slots.get(ref.key);
       if (!slot) {
         slot = {
@@ -138,13 +148,14 @@ export class MemoryEngine {
         };
         this.slots.set(ref.key, slot);
       }
-      return slot;
-    });
-    const sightings = sightingsFor(features.clusters, (_k, i) => slots[i]?.published, this.rules, now);
+      slots.push(slot);
+    }
+    const sightings = sightingsFor(refs, (_k, i) => slots[i]?.published, this.rules, now);
     const result = observeAndDecide(principal, features, sightings, this.rules, list, now);
     const obs = clusterObservation(features, result, principal, this.rules, now);
     const { windowMs, minJudged } = this.rules.clusterPolicy;
-    for (const slot of slots) {
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i] as ClusterSlot;
       if (slot.rec === undefined && slot.first === undefined && minJudged >= 2) {
         slot.first = obs; // its first sighting: nothing to publish yet (see ClusterSlot)
         continue;

@@ -11,6 +11,7 @@
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { type RunningGuard, startGuard } from '../test/node/helpers/guard';
+import { hideClientDisconnects } from './client-disconnects';
 
 /** Where the benches' guards keep their local state. */
 export function benchStateRoot(): string {
@@ -18,5 +19,6 @@ export function benchStateRoot(): string {
 }
 
 export function startBenchGuard(vars: Record<string, string>): Promise<RunningGuard> {
+  hideClientDisconnects();
   return startGuard(vars, undefined, benchStateRoot());
 }

@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import autocannon from 'autocannon';
 import { startGuard } from '../test/node/helpers/guard';
 import { startOrigin } from '../test/node/helpers/origin';
+import { hideClientDisconnects } from './client-disconnects';
 import { interleaved } from './interleaved';
 
 export interface PhaseResult {
@@ -112,6 +113,7 @@ async function phase(url: string, kind: PhaseResult['phase'], seconds: number, c
 
 export async function loadBench(options: { seconds: number; connections: number; vars?: Record<string, string> }): Promise<LoadResult> {
   const origin = await startOrigin({ record: false });
+  hideClientDisconnects();
   const guard = await startGuard({ ORIGIN_URL: origin.url, ...options.vars });
   const rss: number[] = [];
   try {

@@ -11,6 +11,7 @@ import { loadCorpus } from '../eval/corpus';
 import { startGuard } from '../test/node/helpers/guard';
 import { startOrigin } from '../test/node/helpers/origin';
 import { numberOption } from './args';
+import { hideClientDisconnects } from './client-disconnects';
 import { ADMIN_TOKEN, callsBetween, perRequest, stateCalls, totalCalls } from './isolate-counters';
 
 /** Cloudflare's published prices, dollars per million (BENCHMARKS.md, cost model). */
@@ -23,6 +24,7 @@ const tail = numberOption('--tail', 80);
 
 const conversations = loadCorpus(0).hh.filter((p) => (p.turns?.length ?? 0) >= 2);
 const origin = await startOrigin({ record: false });
+hideClientDisconnects();
 const guard = await startGuard({ ORIGIN_URL: origin.url, GUARD_MODE: 'shadow', ADMIN_TOKEN });
 try {
   const total = Math.round(rate * seconds);

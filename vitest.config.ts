@@ -17,8 +17,8 @@ export default defineConfig(async () => {
               // Decisions reach D1 when a test runs the alarm (runDurableObjectAlarm), never by wall time.
               // Usage is sent at once and records written after every request, so a test reads what it
               // just did; test/workers/state-calls.test.ts covers the deferred defaults explicitly. Cluster
-              // observations leave after 250 ms, not 1 s, and a quiet window is not held open for a fuller
-              // batch: callGuard waits for a request's background work.
+              // observations leave after 250 ms, not 1 s, and neither a quiet cluster window nor a short mirrored
+              // batch is held open for a fuller one: callGuard waits for a request's background work.
               miniflare: {
                 bindings: {
                   TEST_MIGRATIONS: migrations,
@@ -29,6 +29,7 @@ export default defineConfig(async () => {
                   PERSIST_MS: '0',
                   CLUSTER_BATCH_MS: '250',
                   CLUSTER_BATCH_MAX_MS: '250',
+                  MIRROR_BATCH_MAX_MS: '250',
                 },
               },
             }),

@@ -30,6 +30,13 @@ export interface GuardConfig {
    * (src/guard/cluster-queue.ts); never less than `clusterBatchMs`.
    */
   clusterBatchMaxMs: number;
+  /** How long a mirrored principal's requests gather in the isolate before one call to its object. */
+  mirrorBatchMs: number;
+  /**
+   * How long such a batch may stay open, a window at a time, while it is short and holds no stop
+   * (src/guard/mirror.ts); between `mirrorBatchMs` and MIRROR_BATCH_LIMIT_MS.
+   */
+  mirrorBatchMaxMs: number;
   /**
    * A principal's object writes its record about once per this many ms (75–125% of it), and at once for a
    * new standing decision or a redeemed challenge (0: after every request).
@@ -47,10 +54,11 @@ function oneOf<T extends string>(name: string, value: string | undefined, allowe
   throw new ConfigError(`${name}=${JSON.stringify(value)} is not one of ${allowed.join(', ')}`);
 }
 
-function integer(name: string, value: string | undefined, fallback: number, min = 1): number {
+function integer(name: string, value: string | undefined, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`${name}=${JSON.stringify(value)} must be an integer >= ${min}`);
+  if (n > max) throw new ConfigError(`${name}=${JSON.stringify(value)} must be <= ${max}`);
   return n;
 }
 
@@ -68,12 +76,19 @@ function originUrl(value: string | undefined): string | null {
   return url.toString().replace(/\/+$/, '');
 }
 
+/**
+ * A mirror lapses 10 s after its object's last answer (MIRROR_TTL_MS): a batch held longer than half of
+ * that would let a steady key's copy lapse between answers.
+ */
+export const MIRROR_BATCH_LIMIT_MS = 5_000;
+
 const cache = new WeakMap<object, GuardConfig>();
 
 export function readConfig(env: Cloudflare.Env): GuardConfig {
   const hit = cache.get(env);
   if (hit) return hit;
   const clusterBatchMs = integer('CLUSTER_BATCH_MS', env.CLUSTER_BATCH_MS, 1_000, 0);
+  const mirrorBatchMs = integer('MIRROR_BATCH_MS', env.MIRROR_BATCH_MS, 250, 0, MIRROR_BATCH_LIMIT_MS);
   const config: GuardConfig = {
     originUrl: originUrl(env.ORIGIN_URL),
     mode: oneOf('GUARD_MODE', env.GUARD_MODE, ['enforce', 'shadow', 'off'] as const, 'enforce'),
@@ -90,6 +105,8 @@ export function readConfig(env: Cloudflare.Env): GuardConfig {
     usageFlushMs: integer('USAGE_FLUSH_MS', env.USAGE_FLUSH_MS, 1_000),
     clusterBatchMs,
     clusterBatchMaxMs: Math.max(integer('CLUSTER_BATCH_MAX_MS', env.CLUSTER_BATCH_MAX_MS, 10_000, 0), clusterBatchMs),
+    mirrorBatchMs,
+    mirrorBatchMaxMs: Math.max(integer('MIRROR_BATCH_MAX_MS', env.MIRROR_BATCH_MAX_MS, 2_000, 0, MIRROR_BATCH_LIMIT_MS), mirrorBatchMs),
     persistMs: integer('PERSIST_MS', env.PERSIST_MS, 10_000, 0),
   };
   cache.set(env, config);

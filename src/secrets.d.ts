@@ -27,6 +27,10 @@ declare namespace Cloudflare {
     CLUSTER_BATCH_MS?: string;
     /** Optional: milliseconds a quiet isolate may keep gathering cluster observations until it holds a full batch (default 10000; at least CLUSTER_BATCH_MS). */
     CLUSTER_BATCH_MAX_MS?: string;
+    /** Optional: milliseconds a busy (mirrored) principal's requests gather in the isolate before one call to its object (default 250; at most 5000). */
+    MIRROR_BATCH_MS?: string;
+    /** Optional: milliseconds such a batch may stay open, a window at a time, while it holds fewer than 16 requests and no stop (default 2000; between MIRROR_BATCH_MS and 5000). */
+    MIRROR_BATCH_MAX_MS?: string;
     /** Optional: a principal's object writes its record about once per this many milliseconds, a new standing decision or a redeemed challenge at once; 0 writes after every request (default 10000). */
     PERSIST_MS?: string;
     /** Optional: milliseconds between the mock origin's SSE events (default 0). */

@@ -171,6 +171,8 @@ export async function guardRequest(g: GuardContext): Promise<Response> {
       features.principal,
       m,
       input,
+      isStop(decision.action),
+      { batchMs: config.mirrorBatchMs, batchMaxMs: config.mirrorBatchMaxMs },
       (batch, base) => sendMirrored(env, features.principal, batch, base),
       (record, queued) => applyRequest(record, queued, rules),
       now,

@@ -11,6 +11,12 @@
  *
  * Only principals whose key the origin has accepted are mirrored (their objects keep state), and only
  * from HOT_PER_MINUTE requests a minute: a key sending once a minute gains nothing from a copy.
+ *
+ * A batch leaves after one window (MIRROR_BATCH_MS) when it is full (FULL_BATCH requests) or holds a
+ * stop; otherwise it stays open, a window at a time, up to MIRROR_BATCH_MAX_MS. A key sending every
+ * second or so sent a batch of one per request with a 250 ms window: a Durable Object request each
+ * (billed), and about 100 µs of CPU a call in local workerd (BENCHMARKS.md, stop 27). A stop leaves
+ * at once because its object must hold it (and write it) before the key reaches another isolate.
  */
 
 import { observeUsage, type PrincipalRecord } from '../engine/state/principal';
@@ -20,7 +26,8 @@ import type { MirrorSync, ObserveInput } from '../state/principal-step';
 export const MIRROR_TTL_MS = 10_000;
 /** How long after its copy lapsed a principal's concurrent requests still wait for one awaited call. */
 const REJOIN_MS = 60_000;
-const BATCH_WINDOW_MS = 250;
+/** A batch holding this many requests leaves at the end of its first window. */
+const FULL_BATCH = 16;
 const MIRROR_LIMIT = 2_000;
 /** Requests waiting for a slow object: beyond this the mirror lapses and requests wait for the object. */
 const QUEUE_LIMIT = 1_000;
@@ -35,6 +42,8 @@ export interface Mirror {
   queue: ObserveInput[];
   /** A batch is waiting for its window or for the object's answer. */
   flushing: boolean;
+  /** The queue holds a stop: its batch leaves at the end of the current window. */
+  urgent: boolean;
 }
 
 const mirrors = new Map<string, Mirror>();
@@ -84,7 +93,7 @@ export function adoptMirror(principal: string, record: PrincipalRecord, seq: num
   const m = mirrors.get(principal);
   if (m?.flushing) return; // its batch answer will bring a newer record
   if (mirrors.size >= MIRROR_LIMIT && !m) mirrors.clear();
-  mirrors.set(principal, { record, seq, until: now + MIRROR_TTL_MS, rulesVersion, queue: [], flushing: false });
+  mirrors.set(principal, { record, seq, until: now + MIRROR_TTL_MS, rulesVersion, queue: [], flushing: false, urgent: false });
 }
 
 export function dropMirror(principal: string): void {
@@ -107,25 +116,47 @@ export function attachUsage(principal: string, entry: UsageEntry): boolean {
   return true;
 }
 
+export interface MirrorWindow {
+  /** A batch's first window, and the step it stays open by. */
+  batchMs: number;
+  /** How long a batch that is neither full nor holding a stop may stay open in all. */
+  batchMaxMs: number;
+}
+
+/** Wait out a batch's first window, then more windows while it is short, holds no stop and has time left. */
+async function batchWindow(m: Mirror, window: MirrorWindow): Promise<void> {
+  let waited = 0;
+  do {
+    const wait = Math.max(0, Math.min(window.batchMs, window.batchMaxMs - waited));
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    waited += wait;
+  } while (waited < window.batchMaxMs && m.queue.length < FULL_BATCH && !m.urgent);
+}
+
 /**
  * Queue a request decided on the mirror; returns the flush for `waitUntil` when this call starts a
  * batch. One batch is in flight per principal, so the object sees requests in the order decided here.
+ * `urgent` (a stop decided here) ends the batch's hold: it leaves at the end of its current window.
  */
 export function queueMirrored(
   principal: string,
   m: Mirror,
   input: ObserveInput,
+  urgent: boolean,
+  window: MirrorWindow,
   send: (batch: ObserveInput[], base: number | null) => Promise<MirrorSync>,
   reapply: (record: PrincipalRecord, input: ObserveInput) => void,
   now: () => number,
 ): Promise<void> | null {
   m.queue.push(input);
+  if (urgent) m.urgent = true;
   if (m.queue.length >= QUEUE_LIMIT) m.until = 0;
   if (m.flushing) return null;
   m.flushing = true;
   const flush = async (): Promise<void> => {
-    await new Promise((resolve) => setTimeout(resolve, BATCH_WINDOW_MS));
+    await batchWindow(m, window);
     const batch = m.queue;
+    m.urgent = false;
     m.queue = [];
     try {
       const sync = await send(batch, m.seq);

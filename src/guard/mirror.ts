@@ -123,14 +123,17 @@ export interface MirrorWindow {
   batchMaxMs: number;
 }
 
-/** Wait out a batch's first window, then more windows while it is short, holds no stop and has time left. */
+/**
+ * Wait out a batch's first window, then more windows while it is short, holds no stop and has time
+ * left. A window of 0 (send at once) is never held open.
+ */
 async function batchWindow(m: Mirror, window: MirrorWindow): Promise<void> {
   let waited = 0;
   do {
     const wait = Math.max(0, Math.min(window.batchMs, window.batchMaxMs - waited));
     await new Promise((resolve) => setTimeout(resolve, wait));
     waited += wait;
-  } while (waited < window.batchMaxMs && m.queue.length < FULL_BATCH && !m.urgent);
+  } while (window.batchMs > 0 && waited < window.batchMaxMs && m.queue.length < FULL_BATCH && !m.urgent);
 }
 
 /**

@@ -15,8 +15,9 @@
  * A batch leaves after one window (MIRROR_BATCH_MS) when it is full (FULL_BATCH requests) or holds a
  * stop; otherwise it stays open, a window at a time, up to MIRROR_BATCH_MAX_MS. A key sending every
  * second or so sent a batch of one per request with a 250 ms window: a Durable Object request each
- * (billed), and about 100 µs of CPU a call in local workerd (BENCHMARKS.md, stop 27). A stop leaves
- * at once because its object must hold it (and write it) before the key reaches another isolate.
+ * (billed; the flush alone was ~56 µs of the isolate's CPU a request in a profile of local workerd,
+ * BENCHMARKS.md, stop 27). A stop is not held: its object must hold it (and write it) before the key
+ * reaches another isolate.
  */
 
 import { observeUsage, type PrincipalRecord } from '../engine/state/principal';

@@ -50,15 +50,9 @@ export class KeyedBatch<T> {
   ): Promise<void> | null {
     if (this.scheduled) return null;
     this.scheduled = true;
-    // A window of 0 (send at once) is never held open.
-    const limit = fill && delayMs > 0 ? fill : null;
     const flush = async (): Promise<void> => {
-      let waited = 0;
-      do {
-        const wait = limit ? Math.min(delayMs, limit.maxMs - waited) : delayMs;
-        await new Promise((resolve) => setTimeout(resolve, wait));
-        waited += wait;
-      } while (limit && this.waiting() < limit.items && waited < limit.maxMs);
+      if (fill) await holdOpen(delayMs, fill.maxMs, () => this.waiting() < fill.items);
+      else await holdOpen(delayMs, delayMs, () => false);
       await send(this.drain());
     };
     return flush();
@@ -70,4 +64,18 @@ export class KeyedBatch<T> {
     for (const list of this.items.values()) n += list.length;
     return n;
   }
+}
+
+/**
+ * A batch's window: wait `delayMs`, then another `delayMs` at a time while `short()` says the batch is
+ * worth holding, up to `maxMs` in all. A window of 0 (send at once) is never held open. Shared by the
+ * cluster and usage queues and by mirrored principals' batches (src/guard/mirror.ts).
+ */
+export async function holdOpen(delayMs: number, maxMs: number, short: () => boolean): Promise<void> {
+  let waited = 0;
+  do {
+    const wait = Math.min(delayMs, maxMs - waited);
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    waited += wait;
+  } while (delayMs > 0 && waited < maxMs && short());
 }

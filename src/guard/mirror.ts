@@ -23,6 +23,7 @@
 import { observeUsage, type PrincipalRecord } from '../engine/state/principal';
 import type { UsageEntry } from '../engine/types';
 import type { MirrorSync, ObserveInput } from '../state/principal-step';
+import { holdOpen } from './keyed-batch';
 
 export const MIRROR_TTL_MS = 10_000;
 /** How long after its copy lapsed a principal's concurrent requests still wait for one awaited call. */
@@ -125,19 +126,6 @@ export interface MirrorWindow {
 }
 
 /**
- * Wait out a batch's first window, then more windows while it is short, holds no stop and has time
- * left. A window of 0 (send at once) is never held open.
- */
-async function batchWindow(m: Mirror, window: MirrorWindow): Promise<void> {
-  let waited = 0;
-  do {
-    const wait = Math.max(0, Math.min(window.batchMs, window.batchMaxMs - waited));
-    await new Promise((resolve) => setTimeout(resolve, wait));
-    waited += wait;
-  } while (window.batchMs > 0 && waited < window.batchMaxMs && m.queue.length < FULL_BATCH && !m.urgent);
-}
-
-/**
  * Queue a request decided on the mirror; returns the flush for `waitUntil` when this call starts a
  * batch. One batch is in flight per principal, so the object sees requests in the order decided here.
  * `urgent` (a stop decided here) ends the batch's hold: it leaves at the end of its current window.
@@ -158,7 +146,8 @@ export function queueMirrored(
   if (m.flushing) return null;
   m.flushing = true;
   const flush = async (): Promise<void> => {
-    await batchWindow(m, window);
+    // Held while it is short and holds no stop.
+    await holdOpen(window.batchMs, window.batchMaxMs, () => m.queue.length < FULL_BATCH && !m.urgent);
     const batch = m.queue;
     m.urgent = false;
     m.queue = [];
